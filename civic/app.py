@@ -1,0 +1,71 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+from civic import i18n, security
+from civic.config import CONFIGS, Config, ProductionConfig, instance_path
+from civic.errors import register_error_handlers
+from civic.extensions import babel, csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
+
+
+def _load_config(
+    app: Flask, config: type[Config] | str | None, overrides: dict[str, Any] | None
+) -> None:
+    if config is None:
+        config = os.environ.get("CIVIC_ENV", "development")
+    base = CONFIGS[config] if isinstance(config, str) else config
+    app.config.from_object(base)
+    app.config.update(overrides or {})
+    if base is ProductionConfig:
+        ProductionConfig.check()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from civic.accounts import bp as accounts_bp
+    from civic.admin import bp as admin_bp
+    from civic.public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(accounts_bp, url_prefix="/account")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def _register_cli(app: Flask) -> None:
+    from civic import demo
+    from civic.audit import cli as audit_cli
+    from civic.mail import cli as mail_cli
+    from civic.scheduling import cli as scheduling_cli
+
+    audit_cli.register(app)
+    mail_cli.register(app)
+    scheduling_cli.register(app)
+    demo.register(app)
+
+
+def create_app(
+    config: type[Config] | str | None = None, overrides: dict[str, Any] | None = None
+) -> Flask:
+    """Build a Civic app from a config class or name (default: $CIVIC_ENV) plus overrides."""
+    app = Flask(__name__, instance_path=str(instance_path()))
+    _load_config(app, config, overrides)
+    os.makedirs(app.instance_path, exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    i18n.init_app(app, babel)
+    security.init_app(app)
+    register_error_handlers(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    from civic import scheduling
+
+    scheduling.init_app(app)
+    return app

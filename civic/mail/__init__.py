@@ -1,0 +1,1 @@
+"""Mail: an outbox table and a sender over real SMTP."""

@@ -1,0 +1,15 @@
+"""Imports every model module so that metadata, migrations and create_all see all tables."""
+
+from civic.accounts import models as accounts_models
+from civic.agencies import models as agencies_models
+from civic.audit import models as audit_models
+from civic.mail import models as mail_models
+from civic.scheduling import models as scheduling_models
+
+__all__ = [
+    "accounts_models",
+    "agencies_models",
+    "audit_models",
+    "mail_models",
+    "scheduling_models",
+]
