@@ -30,11 +30,13 @@ def _load_config(
 def _register_blueprints(app: Flask) -> None:
     from civic.accounts import bp as accounts_bp
     from civic.admin import bp as admin_bp
+    from civic.mail import bp as mail_bp
     from civic.public import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(accounts_bp, url_prefix="/account")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(mail_bp, url_prefix="/admin/outbox")
 
 
 def _register_cli(app: Flask) -> None:
