@@ -58,12 +58,19 @@ def create_app(
     app = Flask(__name__, instance_path=str(instance_path()))
     _load_config(app, config, overrides)
     os.makedirs(app.instance_path, exist_ok=True)
+    import civic.models  # noqa: F401  (every table, for migrations and create_all)
+
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     login_manager.init_app(app)
     i18n.init_app(app, babel)
     security.init_app(app)
+    if app.config.get("TRUST_PROXY_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["TRUST_PROXY_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     register_error_handlers(app)
     _register_blueprints(app)
     _register_cli(app)

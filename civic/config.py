@@ -46,6 +46,8 @@ class Config:
     TOKEN_MAX_AGE = timedelta(days=2)
     SCHEDULER_ENABLED = False  # the dev server and `flask scheduler` turn it on
     MAX_CONTENT_LENGTH = 200 * 1024 * 1024
+    # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+    TRUST_PROXY_HOPS = int(os.environ.get("TRUST_PROXY_HOPS", "0"))
     TESTING = False
     DEBUG = False
 
