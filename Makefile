@@ -37,7 +37,7 @@ run: demo
 
 lint: dev-setup
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check civic panels proposals voting tests scripts
+	$(BIN)/ruff format --check .
 
 typecheck: dev-setup
 	$(BIN)/mypy --strict sortition

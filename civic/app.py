@@ -37,6 +37,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp, url_prefix="/account")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(mail_bp, url_prefix="/admin/outbox")
+    from panels import bp as panels_bp
+
+    app.register_blueprint(panels_bp, url_prefix="/panels")
 
 
 def _register_cli(app: Flask) -> None:
@@ -49,6 +52,9 @@ def _register_cli(app: Flask) -> None:
     mail_cli.register(app)
     scheduling_cli.register(app)
     demo.register(app)
+    from panels import cli as panels_cli
+
+    panels_cli.register(app)
 
 
 def create_app(

@@ -5,6 +5,7 @@ from civic.agencies import models as agencies_models
 from civic.audit import models as audit_models
 from civic.mail import models as mail_models
 from civic.scheduling import models as scheduling_models
+from panels import models as panels_models
 
 __all__ = [
     "accounts_models",
@@ -12,4 +13,5 @@ __all__ = [
     "audit_models",
     "mail_models",
     "scheduling_models",
+    "panels_models",
 ]

@@ -17,20 +17,30 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 # A unit owns one catalog: its Python folder and its templates folder(s). Units let features
 # keep separate .po files (no edit conflicts); Flask-Babel merges them all at runtime.
-CORE_TEMPLATES = ["civic/templates/base.html", "civic/templates/macros",
-                  "civic/templates/errors", "civic/templates/public"]
+CORE_TEMPLATES = [
+    "civic/templates/base.html",
+    "civic/templates/macros",
+    "civic/templates/errors",
+    "civic/templates/public",
+]
 UNITS: dict[str, tuple[list[str], str]] = {
     "core": (["civic/*.py", "civic/public", "civic/agencies", *CORE_TEMPLATES], "civic"),
     "accounts": (["civic/accounts", "civic/templates/accounts"], "civic/accounts"),
     "admin": (["civic/admin", "civic/templates/admin"], "civic/admin"),
     "mail": (["civic/mail", "civic/templates/mail"], "civic/mail"),
     "scheduling": (["civic/scheduling"], "civic/scheduling"),
-    "panels": (["panels"], "panels"),
-    "proposals": (["proposals"], "proposals"),
-    "voting": (["voting"], "voting"),
+    "panels": (["panels", "civic/templates/panels"], "panels"),
+    "proposals": (["proposals", "civic/templates/proposals"], "proposals"),
+    "voting": (["voting", "civic/templates/voting"], "voting"),
 }
-KEYWORDS = {"_": None, "_l": None, "gettext": None, "lazy_gettext": None,
-            "ngettext": (1, 2), "_n": (1, 2)}
+KEYWORDS = {
+    "_": None,
+    "_l": None,
+    "gettext": None,
+    "lazy_gettext": None,
+    "ngettext": (1, 2),
+    "_n": (1, 2),
+}
 
 
 def source_files(unit: str) -> list[Path]:
@@ -55,17 +65,21 @@ def extract(unit: str) -> Catalog:
             for lineno, message, comments, context in extract_messages(
                 method, handle, KEYWORDS, options
             ):
-                catalog.add(message, None, [(str(path.relative_to(ROOT)), lineno)],
-                            auto_comments=comments, context=context)
+                catalog.add(
+                    message,
+                    None,
+                    [(str(path.relative_to(ROOT)), lineno)],
+                    auto_comments=comments,
+                    context=context,
+                )
     return catalog
 
 
 def extract_messages(method: str, handle: Any, keywords: Any, options: Any) -> Any:
     """Babel's extractor, yielding (lineno, message, comments, context)."""
-    for lineno, message, comments, context in extract_method(
+    yield from extract_method(
         method, handle, keywords=keywords, options=options, comment_tags=("TRANSLATORS:",)
-    ):
-        yield lineno, message, comments, context
+    )
 
 
 def catalog_path(unit: str, locale: str = "nl") -> Path:
@@ -92,8 +106,9 @@ def update(unit: str, locale: str) -> Path | None:
             if message.id and not message.string:
                 message.string = message.id
     with po_path.open("wb") as handle:
-        write_po(handle, catalog, width=100, omit_header=False, sort_output=True,
-                 ignore_obsolete=True)
+        write_po(
+            handle, catalog, width=100, omit_header=False, sort_output=True, ignore_obsolete=True
+        )
     return po_path
 
 

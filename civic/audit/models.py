@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DDL, BigInteger, Integer, String, Text, event
+from sqlalchemy import BigInteger, Connection, Integer, String, Text, event, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civic.db import UTCDateTime
@@ -62,14 +62,23 @@ POSTGRES_TRIGGERS = [
     "FOR EACH ROW EXECUTE FUNCTION audit_entry_append_only()",
 ]
 
-event.listen(
-    AuditHead.__table__,
-    "after_create",
-    DDL(f"INSERT INTO audit_head (id, seq, last_hash) VALUES (1, 0, '{GENESIS_HASH}')"),
-)
-for _statement in SQLITE_TRIGGERS:
-    event.listen(AuditEntry.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
-for _statement in POSTGRES_TRIGGERS:
-    event.listen(
-        AuditEntry.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql")
+
+def install_database_rules(bind: Connection) -> None:
+    """Seed the chain head and make audit_entry append-only in the database itself.
+
+    Called after `create_all` (tests, first start) and by the initial migration, so both
+    ways of building the schema end with the same rules.
+    """
+    bind.execute(
+        text("INSERT INTO audit_head (id, seq, last_hash) VALUES (1, 0, :h)"), {"h": GENESIS_HASH}
     )
+    statements = {"sqlite": SQLITE_TRIGGERS, "postgresql": POSTGRES_TRIGGERS}
+    for statement in statements.get(bind.dialect.name, []):
+        bind.execute(text(statement))
+
+
+@event.listens_for(db.metadata, "after_create")
+def _after_create(_metadata: object, connection: Connection, **kw: object) -> None:
+    tables = {t.name for t in kw.get("tables", ()) or ()}  # type: ignore[attr-defined]
+    if not tables or {"audit_entry", "audit_head"} <= tables:
+        install_database_rules(connection)

@@ -18,8 +18,15 @@ from civic.extensions import db
 
 def _write(n: int) -> None:
     for i in range(n):
-        audit.record("tester", "test.changed", None, {"value": i}, {"value": i + 1},
-                      object_type="thing", object_id=str(i))
+        audit.record(
+            "tester",
+            "test.changed",
+            None,
+            {"value": i},
+            {"value": i + 1},
+            object_type="thing",
+            object_id=str(i),
+        )
     db.session.commit()
 
 
@@ -30,7 +37,8 @@ def _tamper(seq: int) -> None:
     else:
         db.session.execute(sa.text("ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_no_change"))
     db.session.execute(
-        sa.text("UPDATE audit_entry SET after = :a WHERE seq = :s"), {"a": '{"value":999}', "s": seq}
+        sa.text("UPDATE audit_entry SET after = :a WHERE seq = :s"),
+        {"a": '{"value":999}', "s": seq},
     )
     db.session.commit()
 
