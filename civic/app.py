@@ -57,6 +57,15 @@ def _register_cli(app: Flask) -> None:
     panels_cli.register(app)
 
 
+def _register_jobs() -> None:
+    """Each feature package registers its sweeps (idempotent: safe for every app built)."""
+    from panels import jobs as panels_jobs
+    from voting import jobs as voting_jobs
+
+    voting_jobs.register_jobs()
+    panels_jobs.register_jobs()
+
+
 def create_app(
     config: type[Config] | str | None = None, overrides: dict[str, Any] | None = None
 ) -> Flask:
@@ -80,6 +89,7 @@ def create_app(
     register_error_handlers(app)
     _register_blueprints(app)
     _register_cli(app)
+    _register_jobs()
     from civic import scheduling
 
     scheduling.init_app(app)

@@ -29,6 +29,11 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {"pool_pre_ping": True}
     MAIL_URL = os.environ.get("MAIL_URL", "smtp://127.0.0.1:1025")
     MAIL_FROM = os.environ.get("MAIL_FROM", "Civic <noreply@civic.example>")
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "12"))  # then: failed
+    MAIL_RETRY_BASE = timedelta(minutes=1)  # waits 1, 2, 4 ... minutes between attempts
+    MAIL_RETRY_MAX = timedelta(hours=6)  # ... but never longer than this
+    MAIL_CLAIM_TIMEOUT = timedelta(minutes=10)  # a claim older than this: the sender died
+    MAIL_TIMEOUT = 30  # seconds per SMTP connection step
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     BABEL_DEFAULT_LOCALE = "nl"
     BABEL_DEFAULT_TIMEZONE = "Europe/Amsterdam"
@@ -45,6 +50,7 @@ class Config:
     LOGIN_WINDOW = timedelta(minutes=15)
     TOKEN_MAX_AGE = timedelta(days=2)
     SCHEDULER_ENABLED = False  # the dev server and `flask scheduler` turn it on
+    SCHEDULER_KEEP_RUNS = timedelta(days=14)  # succeeded job runs older than this are pruned
     MAX_CONTENT_LENGTH = 200 * 1024 * 1024
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     TRUST_PROXY_HOPS = int(os.environ.get("TRUST_PROXY_HOPS", "0"))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel
 from flask_login import current_user
 
@@ -26,10 +26,12 @@ def select_locale() -> str:
     user_locale = getattr(current_user, "locale", None) if current_user else None
     if user_locale in languages:
         return str(user_locale)
+    if not has_request_context():  # commands and jobs: the default (mail passes its own)
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     chosen = session.get("lang")
     if chosen in languages:
         return str(chosen)
-    if request and request.args.get("lang") in languages:
+    if request.args.get("lang") in languages:
         return str(request.args["lang"])
     return str(current_app.config["BABEL_DEFAULT_LOCALE"])
 

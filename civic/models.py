@@ -6,6 +6,7 @@ from civic.audit import models as audit_models
 from civic.mail import models as mail_models
 from civic.scheduling import models as scheduling_models
 from panels import models as panels_models
+from voting import models as voting_models
 
 __all__ = [
     "accounts_models",
@@ -14,4 +15,5 @@ __all__ = [
     "mail_models",
     "scheduling_models",
     "panels_models",
+    "voting_models",
 ]

@@ -1,7 +1,18 @@
 """Panels drafted like a jury: the register, invitation waves, draws, panels and their work."""
 
 from flask import Blueprint
+from flask.blueprints import BlueprintSetupState
 
 bp = Blueprint("panels", __name__)
+# Invitees reply at PUBLIC_BASE_URL/reply, outside the /panels prefix, without an account.
+reply_bp = Blueprint("reply", __name__)
 
-from panels import views  # noqa: E402,F401
+
+@bp.record_once
+def _register_reply_pages(state: BlueprintSetupState) -> None:
+    state.app.register_blueprint(reply_bp, url_prefix="/reply")
+
+
+from panels import admin_views, clerk_views, jobs, resident_views, views  # noqa: E402,F401
+
+jobs.register_jobs()

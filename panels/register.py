@@ -421,7 +421,10 @@ def _merge(conn: Any, record: RegisterImport) -> None:
         literal(now, UTCDateTime()).label("updated_at"),
     ).where(~known)
     targets = [*columns, "first_import_id", "last_import_id", "updated_at"]
-    added = conn.execute(insert(person).from_select(targets, source))
+    # SQLAlchemy 2.1 reports an INSERT's rowcount only when asked to (else -1 on psycopg).
+    added = conn.execute(
+        insert(person).from_select(targets, source), execution_options={"preserve_rowcount": True}
+    )
     record.updated, record.marked_absent, record.added = (
         changed.rowcount,
         absent.rowcount,

@@ -224,7 +224,7 @@ def check_row(
 ) -> RegisterRow | RegisterError:
     """Validate one data row; the first problem found is the row's one error."""
     if len(fields) != len(header.columns):
-        params = {"found": len(fields), "expected": len(header.columns)}
+        params: dict[str, object] = {"found": len(fields), "expected": len(header.columns)}
         params["delimiter"] = f'"{header.delimiter}"'
         return RegisterError("field_count", line, None, params)
     get = {c: fields[i].strip() for c, i in header.index.items() if c in REQUIRED_COLUMNS}

@@ -33,6 +33,8 @@ UNITS: dict[str, tuple[list[str], str]] = {
     "proposals": (["proposals", "civic/templates/proposals"], "proposals"),
     "voting": (["voting", "civic/templates/voting"], "voting"),
 }
+# Mail bodies are Jinja .txt templates and carry translatable strings too.
+SOURCE_SUFFIXES = (".py", ".html", ".txt")
 KEYWORDS = {
     "_": None,
     "_l": None,
@@ -49,8 +51,8 @@ def source_files(unit: str) -> list[Path]:
     for pattern in UNITS[unit][0]:
         for path in sorted(ROOT.glob(pattern)):
             if path.is_dir():
-                files += [p for p in sorted(path.rglob("*")) if p.suffix in (".py", ".html")]
-            elif path.suffix in (".py", ".html"):
+                files += [p for p in sorted(path.rglob("*")) if p.suffix in SOURCE_SUFFIXES]
+            elif path.suffix in SOURCE_SUFFIXES:
                 files.append(path)
     return [f for f in files if "/translations/" not in str(f)]
 
@@ -59,7 +61,7 @@ def extract(unit: str) -> Catalog:
     """Every gettext string in a unit's code and templates."""
     catalog = Catalog(project="civic")
     for path in source_files(unit):
-        method = "jinja2" if path.suffix == ".html" else "python"
+        method = "python" if path.suffix == ".py" else "jinja2"
         options = {"extensions": "jinja2.ext.do"} if method == "jinja2" else {}
         with path.open("rb") as handle:
             for lineno, message, comments, context in extract_messages(

@@ -47,6 +47,10 @@ class SmtpSink:
         self.controller.stop()
 
     def start(self) -> None:
+        """Start again after `stop` (aiosmtpd closes its loop on stop, so build a new one)."""
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self.controller.handler, hostname=self.host, port=self.port)
         self.controller.start()
 
 

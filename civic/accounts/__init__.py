@@ -2,6 +2,10 @@
 
 from flask import Blueprint
 
+from civic.scheduling import register_job
+
 bp = Blueprint("accounts", __name__)
 
-from civic.accounts import sessions, views  # noqa: E402,F401
+from civic.accounts import jobs, sessions, views  # noqa: E402,F401
+
+register_job("accounts.purge_expired", jobs.purge_expired, seconds=3600)

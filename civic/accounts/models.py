@@ -89,3 +89,50 @@ class LoginSession(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TokenPurpose(enum.StrEnum):
+    """What a one-time link in a mail is for."""
+
+    CONFIRM = "confirm"
+    RESET = "reset"
+
+
+class AccountToken(db.Model):  # type: ignore[name-defined,misc]
+    """A one-time token behind a signed link; `used_at` makes it single-use.
+
+    The signed link carries a random nonce; only its SHA-256 digest is stored here.
+    """
+
+    __tablename__ = "account_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    nonce_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[TokenPurpose] = mapped_column(
+        Enum(
+            TokenPurpose,
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        )
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LoginAttempt(db.Model):  # type: ignore[name-defined,misc]
+    """A failed log-in, counted per account key and per IP address for throttling.
+
+    `account_key` is an HMAC of the lower-cased e-mail, so unknown addresses are never stored.
+    """
+
+    __tablename__ = "login_attempt"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, index=True)
+    account_key: Mapped[str] = mapped_column(String(64), index=True)
+    ip: Mapped[str] = mapped_column(String(45), index=True)

@@ -6,8 +6,10 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
+from werkzeug.wrappers import Response
 
 from civic import clock
 from civic.accounts.models import LoginSession, User
@@ -45,9 +47,13 @@ def end_session(token: str | None) -> None:
         db.session.execute(delete(LoginSession).where(LoginSession.token_hash == _digest(token)))
 
 
-def end_all_sessions(user: User) -> None:
-    """Log the user out everywhere (after a password reset)."""
-    db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+def end_all_sessions(user: User, keep: str | None = None) -> int:
+    """Log the user out everywhere (after a password reset), except the session `keep`."""
+    query = delete(LoginSession).where(LoginSession.user_id == user.id)
+    if keep:
+        query = query.where(LoginSession.token_hash != _digest(keep))
+    result = db.session.execute(query)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 @login_manager.user_loader
@@ -64,3 +70,13 @@ def load_user(token: str) -> User | None:
         return None
     user.session_token = token  # type: ignore[attr-defined]
     return user
+
+
+@login_manager.unauthorized_handler
+def ask_to_log_in() -> Response:
+    """Send anonymous visitors of a protected page to the log-in form, then back."""
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        abort(401)
+    flash(_("Please log in to see this page."), "warning")
+    target = request.full_path if request.query_string else request.path
+    return redirect(url_for("accounts.login", next=target))

@@ -2,6 +2,10 @@
 
 from flask import Blueprint
 
+from civic.scheduling import register_job
+
 bp = Blueprint("mail", __name__)
 
-from civic.mail import views  # noqa: E402,F401
+from civic.mail import jobs, views  # noqa: E402,F401
+
+register_job("mail.send", jobs.send_mail, seconds=30)

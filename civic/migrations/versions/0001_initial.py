@@ -2,14 +2,15 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 15:22:58.031019
+Create Date: 2026-11-25 15:41:14.399687
 
 """
 
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
 
 import civic.db  # noqa: F401  (custom column types)
+
 
 # revision identifiers, used by Alembic.
 revision = "0001"
@@ -62,6 +63,189 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_head")),
     )
     op.create_table(
+        "ballot",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("subject_type", sa.String(length=40), nullable=False),
+        sa.Column("subject_id", sa.Integer(), nullable=False),
+        sa.Column("opens_at", civic.db.UTCDateTime(), nullable=False),
+        sa.Column("closes_at", civic.db.UTCDateTime(), nullable=False),
+        sa.Column("threshold", sa.Integer(), nullable=True),
+        sa.Column("quorum", sa.Integer(), nullable=True),
+        sa.Column("electorate", sa.String(length=80), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum("open", "closed", name="ballotstatus", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column(
+            "outcome",
+            sa.Enum(
+                "reached",
+                "expired",
+                "adopted",
+                "rejected",
+                "no_quorum",
+                "merged",
+                name="outcome",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=True,
+        ),
+        sa.Column("closed_at", civic.db.UTCDateTime(), nullable=True),
+        sa.Column("tally", sa.Integer(), nullable=False),
+        sa.Column("milestones_notified", sa.Integer(), nullable=False),
+        sa.Column("merged_into_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", civic.db.UTCDateTime(), nullable=False),
+        sa.CheckConstraint("closes_at > opens_at", name=op.f("ck_ballot_window")),
+        sa.CheckConstraint("quorum IS NULL OR quorum > 0", name=op.f("ck_ballot_quorum_positive")),
+        sa.CheckConstraint("tally >= 0", name=op.f("ck_ballot_tally_not_negative")),
+        sa.CheckConstraint(
+            "threshold IS NULL OR threshold > 0", name=op.f("ck_ballot_threshold_positive")
+        ),
+        sa.ForeignKeyConstraint(
+            ["merged_into_id"], ["ballot.id"], name=op.f("fk_ballot_merged_into_id_ballot")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ballot")),
+    )
+    with op.batch_alter_table("ballot", schema=None) as batch_op:
+        batch_op.create_index("ix_ballot_status_closes_at", ["status", "closes_at"], unique=False)
+        batch_op.create_index("ix_ballot_subject", ["subject_type", "subject_id"], unique=False)
+        batch_op.create_index(
+            "uq_ballot_open_subject",
+            ["subject_type", "subject_id"],
+            unique=True,
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
+        )
+
+    op.create_table(
+        "job_run",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("job", sa.String(length=80), nullable=False),
+        sa.Column("slot", civic.db.UTCDateTime(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "running", "succeeded", "failed", name="runstatus", native_enum=False, length=20
+            ),
+            nullable=False,
+        ),
+        sa.Column("started_at", civic.db.UTCDateTime(), nullable=False),
+        sa.Column("finished_at", civic.db.UTCDateTime(), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_job_run")),
+        sa.UniqueConstraint("job", "slot", name=op.f("uq_job_run_job_slot")),
+    )
+    op.create_table(
+        "letter_code_attempt",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("scope", sa.String(length=10), nullable=False),
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("at", civic.db.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_letter_code_attempt")),
+    )
+    with op.batch_alter_table("letter_code_attempt", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_letter_code_attempt_at"), ["at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_letter_code_attempt_key"), ["key"], unique=False)
+
+    op.create_table(
+        "login_attempt",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", civic.db.UTCDateTime(), nullable=False),
+        sa.Column("account_key", sa.String(length=64), nullable=False),
+        sa.Column("ip", sa.String(length=45), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_login_attempt")),
+    )
+    with op.batch_alter_table("login_attempt", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_login_attempt_account_key"), ["account_key"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_login_attempt_at"), ["at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_login_attempt_ip"), ["ip"], unique=False)
+
+    op.create_table(
+        "outbox_message",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("message_id", sa.String(length=255), nullable=False),
+        sa.Column("to_address", sa.String(length=254), nullable=False),
+        sa.Column("subject", sa.String(length=300), nullable=False),
+        sa.Column("body_text", sa.Text(), nullable=False),
+        sa.Column("body_html", sa.Text(), nullable=True),
+        sa.Column("kind", sa.String(length=60), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "queued",
+                "sending",
+                "sent",
+                "failed",
+                name="outboxstatus",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", civic.db.UTCDateTime(), nullable=False),
+        sa.Column("last_error", sa.String(length=500), nullable=True),
+        sa.Column("claimed_at", civic.db.UTCDateTime(), nullable=True),
+        sa.Column("claim_token", sa.String(length=32), nullable=True),
+        sa.Column("sent_at", civic.db.UTCDateTime(), nullable=True),
+        sa.Column("created_at", civic.db.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_message")),
+        sa.UniqueConstraint("message_id", name=op.f("uq_outbox_message_message_id")),
+    )
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.create_index("ix_outbox_message_due", ["status", "next_attempt_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_outbox_message_kind"), ["kind"], unique=False)
+
+    op.create_table(
+        "panel",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column(
+            "topic_kind",
+            sa.Enum(
+                "service",
+                "life_event",
+                "customer_journey",
+                name="topickind",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("agency_id", sa.Integer(), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("term_months", sa.Integer(), nullable=False),
+        sa.Column("rotation_months", sa.Integer(), nullable=False),
+        sa.Column("rotation_percent", sa.Integer(), nullable=False),
+        sa.Column("rest_months", sa.Integer(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "draft",
+                "recruiting",
+                "active",
+                "closed",
+                name="panelstatus",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("created_at", civic.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["agency_id"], ["agency.id"], name=op.f("fk_panel_agency_id_agency")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_panel")),
+    )
+    with op.batch_alter_table("panel", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_panel_agency_id"), ["agency_id"], unique=False)
+
+    op.create_table(
         "user_account",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("email", sa.String(length=254), nullable=False),
@@ -98,6 +282,60 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_user_account_agency_id"), ["agency_id"], unique=False)
 
     op.create_table(
+        "account_token",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("nonce_hash", sa.String(length=64), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "purpose",
+            sa.Enum("confirm", "reset", name="tokenpurpose", native_enum=False, length=20),
+            nullable=False,
+        ),
+        sa.Column("created_at", civic.db.UTCDateTime(), nullable=False),
+        sa.Column("expires_at", civic.db.UTCDateTime(), nullable=False),
+        sa.Column("used_at", civic.db.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["user_account.id"],
+            name=op.f("fk_account_token_user_id_user_account"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_account_token")),
+        sa.UniqueConstraint("nonce_hash", name=op.f("uq_account_token_nonce_hash")),
+    )
+    with op.batch_alter_table("account_token", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_account_token_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "invitation_wave",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("panel_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("seed", sa.String(length=200), nullable=False),
+        sa.Column("requested", sa.Integer(), nullable=False),
+        sa.Column("wave_date", sa.Date(), nullable=False),
+        sa.Column("reply_deadline", civic.db.UTCDateTime(), nullable=False),
+        sa.Column("area_factors", sa.Text(), nullable=False),
+        sa.Column("eligible_count", sa.Integer(), nullable=False),
+        sa.Column("pool_sha256", sa.String(length=64), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", civic.db.UTCDateTime(), nullable=False),
+        sa.Column("replies_closed_at", civic.db.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_invitation_wave_created_by_id_user_account"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["panel_id"], ["panel.id"], name=op.f("fk_invitation_wave_panel_id_panel")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_invitation_wave")),
+        sa.UniqueConstraint("panel_id", "number", name=op.f("uq_invitation_wave_panel_id_number")),
+    )
+    with op.batch_alter_table("invitation_wave", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_invitation_wave_panel_id"), ["panel_id"], unique=False)
+
+    op.create_table(
         "login_session",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
@@ -116,6 +354,35 @@ def upgrade():
     )
     with op.batch_alter_table("login_session", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_login_session_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "panel_quota",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("panel_id", sa.Integer(), nullable=False),
+        sa.Column("feature", sa.String(length=40), nullable=False),
+        sa.Column("value", sa.String(length=80), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum("count", "share", name="quotakind", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column("min_count", sa.Integer(), nullable=True),
+        sa.Column("max_count", sa.Integer(), nullable=True),
+        sa.Column("share_percent", sa.Numeric(precision=6, scale=3), nullable=True),
+        sa.Column("tolerance_percent", sa.Numeric(precision=6, scale=3), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["panel_id"],
+            ["panel.id"],
+            name=op.f("fk_panel_quota_panel_id_panel"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_panel_quota")),
+        sa.UniqueConstraint(
+            "panel_id", "feature", "value", name=op.f("uq_panel_quota_panel_id_feature_value")
+        ),
+    )
+    with op.batch_alter_table("panel_quota", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_panel_quota_panel_id"), ["panel_id"], unique=False)
 
     op.create_table(
         "register_import",
@@ -144,6 +411,30 @@ def upgrade():
     )
     with op.batch_alter_table("register_import", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_register_import_actor_id"), ["actor_id"], unique=False)
+
+    op.create_table(
+        "vote",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("ballot_id", sa.Integer(), nullable=False),
+        sa.Column("voter_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "choice",
+            sa.Enum("yes", "no", "abstain", name="choice", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column("cast_at", civic.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["ballot_id"], ["ballot.id"], name=op.f("fk_vote_ballot_id_ballot")
+        ),
+        sa.ForeignKeyConstraint(
+            ["voter_id"], ["user_account.id"], name=op.f("fk_vote_voter_id_user_account")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_vote")),
+        sa.UniqueConstraint("ballot_id", "voter_id", name=op.f("uq_vote_ballot_id_voter_id")),
+    )
+    with op.batch_alter_table("vote", schema=None) as batch_op:
+        batch_op.create_index("ix_vote_ballot_cast_at", ["ballot_id", "cast_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_vote_voter_id"), ["voter_id"], unique=False)
 
     op.create_table(
         "register_person",
@@ -190,6 +481,243 @@ def upgrade():
             batch_op.f("ix_register_person_household_key"), ["household_key"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_register_person_status"), ["status"], unique=False)
+
+    op.create_table(
+        "invitation",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("wave_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "pending",
+                "yes",
+                "no",
+                "deferred",
+                "excused",
+                "no_reply",
+                name="invitationstatus",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("deferred_from_id", sa.Integer(), nullable=True),
+        sa.Column("emailed_at", civic.db.UTCDateTime(), nullable=True),
+        sa.Column("reminded_at", civic.db.UTCDateTime(), nullable=True),
+        sa.Column("replied_at", civic.db.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["deferred_from_id"],
+            ["invitation.id"],
+            name=op.f("fk_invitation_deferred_from_id_invitation"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["register_person.id"],
+            name=op.f("fk_invitation_person_id_register_person"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["wave_id"], ["invitation_wave.id"], name=op.f("fk_invitation_wave_id_invitation_wave")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_invitation")),
+        sa.UniqueConstraint("wave_id", "person_id", name=op.f("uq_invitation_wave_id_person_id")),
+    )
+    with op.batch_alter_table("invitation", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_invitation_person_id"), ["person_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_invitation_status"), ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_invitation_wave_id"), ["wave_id"], unique=False)
+
+    op.create_table(
+        "panel_membership",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("panel_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum("serving", "ended", name="membershipstatus", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column("started_on", sa.Date(), nullable=False),
+        sa.Column("ended_on", sa.Date(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["panel_id"], ["panel.id"], name=op.f("fk_panel_membership_panel_id_panel")
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["register_person.id"],
+            name=op.f("fk_panel_membership_person_id_register_person"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_panel_membership")),
+    )
+    with op.batch_alter_table("panel_membership", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_panel_membership_panel_id"), ["panel_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_panel_membership_person_id"), ["person_id"], unique=False
+        )
+
+    op.create_table(
+        "invitation_deferral",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("invitation_id", sa.Integer(), nullable=False),
+        sa.Column("panel_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("not_before", sa.Date(), nullable=False),
+        sa.Column("until", sa.Date(), nullable=False),
+        sa.Column("placed_invitation_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["invitation_id"],
+            ["invitation.id"],
+            name=op.f("fk_invitation_deferral_invitation_id_invitation"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["panel_id"], ["panel.id"], name=op.f("fk_invitation_deferral_panel_id_panel")
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["register_person.id"],
+            name=op.f("fk_invitation_deferral_person_id_register_person"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["placed_invitation_id"],
+            ["invitation.id"],
+            name=op.f("fk_invitation_deferral_placed_invitation_id_invitation"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_invitation_deferral")),
+        sa.UniqueConstraint("invitation_id", name=op.f("uq_invitation_deferral_invitation_id")),
+    )
+    with op.batch_alter_table("invitation_deferral", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_invitation_deferral_panel_id"), ["panel_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_invitation_deferral_person_id"), ["person_id"], unique=False
+        )
+
+    op.create_table(
+        "invitation_reply",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("invitation_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "answer",
+            sa.Enum(
+                "pending",
+                "yes",
+                "no",
+                "deferred",
+                "excused",
+                "no_reply",
+                name="invitationstatus",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "channel",
+            sa.Enum("web", "phone", "paper", name="replychannel", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column("recorded_by_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "excuse_reason",
+            sa.Enum(
+                "health",
+                "care",
+                "work_study",
+                "other",
+                name="excusereason",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=True,
+        ),
+        sa.Column("excuse_text", sa.Text(), nullable=True),
+        sa.Column("answers", sa.Text(), nullable=False),
+        sa.Column("availability", sa.Text(), nullable=True),
+        sa.Column("access_needs", sa.Text(), nullable=True),
+        sa.Column("created_at", civic.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["invitation_id"],
+            ["invitation.id"],
+            name=op.f("fk_invitation_reply_invitation_id_invitation"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["recorded_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_invitation_reply_recorded_by_id_user_account"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_invitation_reply")),
+        sa.UniqueConstraint("invitation_id", name=op.f("uq_invitation_reply_invitation_id")),
+    )
+    op.create_table(
+        "letter_code",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code_hash", sa.String(length=64), nullable=False),
+        sa.Column("nonce", sa.String(length=32), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("invitation_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "purpose",
+            sa.Enum("invitation", "clerk", name="codepurpose", native_enum=False, length=20),
+            nullable=False,
+        ),
+        sa.Column("issued_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", civic.db.UTCDateTime(), nullable=False),
+        sa.Column("expires_at", civic.db.UTCDateTime(), nullable=False),
+        sa.Column("redeemed_at", civic.db.UTCDateTime(), nullable=True),
+        sa.Column("redeemed_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["invitation_id"],
+            ["invitation.id"],
+            name=op.f("fk_letter_code_invitation_id_invitation"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["issued_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_letter_code_issued_by_id_user_account"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["register_person.id"],
+            name=op.f("fk_letter_code_person_id_register_person"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["redeemed_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_letter_code_redeemed_by_id_user_account"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_letter_code")),
+        sa.UniqueConstraint("code_hash", name=op.f("uq_letter_code_code_hash")),
+        sa.UniqueConstraint("invitation_id", name=op.f("uq_letter_code_invitation_id")),
+    )
+    with op.batch_alter_table("letter_code", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_letter_code_person_id"), ["person_id"], unique=False)
+
+    op.create_table(
+        "resident_link",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("code_id", sa.Integer(), nullable=False),
+        sa.Column("verified_at", civic.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["code_id"], ["letter_code.id"], name=op.f("fk_resident_link_code_id_letter_code")
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["register_person.id"],
+            name=op.f("fk_resident_link_person_id_register_person"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["user_account.id"], name=op.f("fk_resident_link_user_id_user_account")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_resident_link")),
+        sa.UniqueConstraint("person_id", name=op.f("uq_resident_link_person_id")),
+        sa.UniqueConstraint("user_id", name=op.f("uq_resident_link_user_id")),
+    )
     # ### end Alembic commands ###
 
     # Database rules that models cannot express (see civic.audit.models).
@@ -200,24 +728,94 @@ def upgrade():
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table("resident_link")
+    with op.batch_alter_table("letter_code", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_letter_code_person_id"))
+
+    op.drop_table("letter_code")
+    op.drop_table("invitation_reply")
+    with op.batch_alter_table("invitation_deferral", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_invitation_deferral_person_id"))
+        batch_op.drop_index(batch_op.f("ix_invitation_deferral_panel_id"))
+
+    op.drop_table("invitation_deferral")
+    with op.batch_alter_table("panel_membership", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_panel_membership_person_id"))
+        batch_op.drop_index(batch_op.f("ix_panel_membership_panel_id"))
+
+    op.drop_table("panel_membership")
+    with op.batch_alter_table("invitation", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_invitation_wave_id"))
+        batch_op.drop_index(batch_op.f("ix_invitation_status"))
+        batch_op.drop_index(batch_op.f("ix_invitation_person_id"))
+
+    op.drop_table("invitation")
     with op.batch_alter_table("register_person", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_register_person_status"))
         batch_op.drop_index(batch_op.f("ix_register_person_household_key"))
         batch_op.drop_index(batch_op.f("ix_register_person_area"))
 
     op.drop_table("register_person")
+    with op.batch_alter_table("vote", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_vote_voter_id"))
+        batch_op.drop_index("ix_vote_ballot_cast_at")
+
+    op.drop_table("vote")
     with op.batch_alter_table("register_import", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_register_import_actor_id"))
 
     op.drop_table("register_import")
+    with op.batch_alter_table("panel_quota", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_panel_quota_panel_id"))
+
+    op.drop_table("panel_quota")
     with op.batch_alter_table("login_session", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_login_session_user_id"))
 
     op.drop_table("login_session")
+    with op.batch_alter_table("invitation_wave", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_invitation_wave_panel_id"))
+
+    op.drop_table("invitation_wave")
+    with op.batch_alter_table("account_token", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_account_token_user_id"))
+
+    op.drop_table("account_token")
     with op.batch_alter_table("user_account", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_user_account_agency_id"))
 
     op.drop_table("user_account")
+    with op.batch_alter_table("panel", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_panel_agency_id"))
+
+    op.drop_table("panel")
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outbox_message_kind"))
+        batch_op.drop_index("ix_outbox_message_due")
+
+    op.drop_table("outbox_message")
+    with op.batch_alter_table("login_attempt", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_login_attempt_ip"))
+        batch_op.drop_index(batch_op.f("ix_login_attempt_at"))
+        batch_op.drop_index(batch_op.f("ix_login_attempt_account_key"))
+
+    op.drop_table("login_attempt")
+    with op.batch_alter_table("letter_code_attempt", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_letter_code_attempt_key"))
+        batch_op.drop_index(batch_op.f("ix_letter_code_attempt_at"))
+
+    op.drop_table("letter_code_attempt")
+    op.drop_table("job_run")
+    with op.batch_alter_table("ballot", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_ballot_open_subject",
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
+        )
+        batch_op.drop_index("ix_ballot_subject")
+        batch_op.drop_index("ix_ballot_status_closes_at")
+
+    op.drop_table("ballot")
     op.drop_table("audit_head")
     with op.batch_alter_table("audit_entry", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_entry_object")

@@ -1,0 +1,111 @@
+"""Integer programs over panels (HiGHS): the most valuable panel for given weights, feasibility."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import highspy
+import numpy as np
+
+from sortition.model import FloatArray, IntArray, Problem
+
+_INF = highspy.kHighsInf
+
+
+def _rows(problem: Problem) -> tuple[list[float], list[float], list[IntArray]]:
+    """Size row, quota rows and household rows as (lower, upper, member indices)."""
+    lower: list[float] = [float(problem.k)]
+    upper: list[float] = [float(problem.k)]
+    members: list[IntArray] = [np.arange(problem.n, dtype=np.int64)]
+    for q in range(len(problem.quotas)):
+        lower.append(float(problem.qmin[q]))
+        upper.append(float(problem.qmax[q]))
+        members.append(np.flatnonzero(problem.member[:, q]).astype(np.int64))
+    for group in problem.households:
+        lower.append(0.0)
+        upper.append(1.0)
+        members.append(group)
+    return lower, upper, members
+
+
+def new_highs() -> highspy.Highs:
+    """A silent, deterministic HiGHS instance."""
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("threads", 1)
+    return h
+
+
+class PanelSearch:
+    """Finds panels by mixed-integer programming: one binary per person, quotas as rows."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        n = problem.n
+        h = new_highs()
+        h.setOptionValue("mip_rel_gap", 1e-9)
+        h.setOptionValue("mip_abs_gap", 1e-10)
+        lower = problem.must.astype(np.float64)
+        upper = (~problem.must_not).astype(np.float64)
+        h.addVars(n, lower, upper)
+        h.changeColsIntegrality(
+            n, np.arange(n, dtype=np.int32), np.full(n, highspy.HighsVarType.kInteger)
+        )
+        row_lo, row_hi, members = _rows(problem)
+        starts = np.cumsum([0] + [len(m) for m in members[:-1]]).astype(np.int32)
+        index = np.concatenate(members).astype(np.int32)
+        h.addRows(
+            len(members),
+            np.array(row_lo),
+            np.array(row_hi),
+            len(index),
+            starts,
+            index,
+            np.ones(len(index)),
+        )
+        h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        self.enough = np.inf
+        self.floor = -np.inf
+        h.cbMipInterrupt.subscribe(self._on_interrupt_check)
+        self.h = h
+
+    def best(
+        self, weights: FloatArray, enough: float = np.inf, floor: float = -np.inf
+    ) -> tuple[IntArray, float] | None:
+        """The panel maximising the sum of `weights` of its members, or None if none exists.
+
+        The search may stop early at a panel worth more than `enough`, or once it has proved
+        that no panel is worth more than `floor` (then the panel returned is worth at most
+        `floor`, and need not be the best).
+        """
+        n = self.problem.n
+        self.h.changeColsCost(n, np.arange(n, dtype=np.int32), weights.astype(np.float64))
+        self.enough = enough
+        self.floor = floor
+        self.h.run()
+        status = self.h.getModelStatus()
+        if status == highspy.HighsModelStatus.kInterrupt:
+            # An interrupted HiGHS keeps stale search state; the next run must start afresh.
+            values = np.asarray(self.h.getSolution().col_value)
+            self.h.clearSolver()
+            panel = np.flatnonzero(values > 0.5).astype(np.int64)
+            if not self.problem.is_panel(panel):
+                return panel[:0], -np.inf
+            return panel, float(weights[panel].sum())
+        if status not in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kInterrupt):
+            return None
+        values = np.asarray(self.h.getSolution().col_value)
+        panel = np.flatnonzero(values > 0.5).astype(np.int64)
+        return panel, float(weights[panel].sum())
+
+    def _on_interrupt_check(self, event: Any) -> None:
+        # Stop once a panel worth `enough` is known, or once none can beat `floor`.
+        found = event.data_out.mip_primal_bound
+        bound = event.data_out.mip_dual_bound
+        # HiGHS keeps the flag between runs, so it is set explicitly either way.
+        event.interrupt((np.isfinite(found) and found > self.enough) or bound <= self.floor)
+
+    def exists(self) -> bool:
+        """True when at least one valid panel exists."""
+        return self.best(np.zeros(self.problem.n)) is not None
