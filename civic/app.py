@@ -40,6 +40,9 @@ def _register_blueprints(app: Flask) -> None:
     from panels import bp as panels_bp
 
     app.register_blueprint(panels_bp, url_prefix="/panels")
+    from proposals import bp as proposals_bp
+
+    app.register_blueprint(proposals_bp, url_prefix="/ideas")
 
 
 def _register_cli(app: Flask) -> None:

@@ -34,7 +34,9 @@ def deny(actor: User | None, target: str, *, hide: bool = False) -> NoReturn:
 
 def acting_user() -> User | None:
     """The logged-in user, or None for anonymous visitors."""
-    return current_user if current_user and current_user.is_authenticated else None  # type: ignore[return-value]
+    if current_user and current_user.is_authenticated:
+        return current_user._get_current_object()  # type: ignore[no-any-return]
+    return None
 
 
 def require_role(*roles: Role) -> Callable[[F], F]:

@@ -6,6 +6,7 @@ from civic.audit import models as audit_models
 from civic.mail import models as mail_models
 from civic.scheduling import models as scheduling_models
 from panels import models as panels_models
+from proposals import models as proposals_models
 from voting import models as voting_models
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "mail_models",
     "scheduling_models",
     "panels_models",
+    "proposals_models",
     "voting_models",
 ]

@@ -131,7 +131,9 @@ def has_reported(idea: Idea, user: User | None) -> bool:
     if user is None:
         return False
     found = db.session.scalar(
-        select(IdeaReport.id).where(IdeaReport.idea_id == idea.id, IdeaReport.reporter_id == user.id)
+        select(IdeaReport.id).where(
+            IdeaReport.idea_id == idea.id, IdeaReport.reporter_id == user.id
+        )
     )
     return found is not None
 
@@ -299,8 +301,14 @@ def follow(user: User, idea: Idea, now: datetime | None = None) -> bool:
     follow_id = _insert_ignore(Follow, values, ["idea_id", "user_id"])
     if follow_id is None:
         return False
-    audit.record(user, "idea.followed", None, object_type="Follow", object_id=str(follow_id),
-                 after={"idea_id": idea.id})
+    audit.record(
+        user,
+        "idea.followed",
+        None,
+        object_type="Follow",
+        object_id=str(follow_id),
+        after={"idea_id": idea.id},
+    )
     return True
 
 
@@ -330,7 +338,9 @@ def report_idea(
         raise InvalidInput(_l("You cannot report your own idea."))
     # Lock the idea first, so concurrent reports are counted one after the other.
     db.session.execute(
-        update(Idea).where(Idea.id == idea.id).values(id=Idea.id)
+        update(Idea)
+        .where(Idea.id == idea.id)
+        .values(id=Idea.id)
         .execution_options(synchronize_session=False)
     )
     values = {
@@ -342,21 +352,35 @@ def report_idea(
     report_id = _insert_ignore(IdeaReport, values, ["idea_id", "reporter_id"])
     if report_id is None:
         raise AlreadyReported()
-    audit.record(reporter, "idea.reported", None, object_type="IdeaReport",
-                 object_id=str(report_id), after={"idea_id": idea.id})
-    open_reports = db.session.scalar(
-        select(func.count()).select_from(IdeaReport).where(
-            IdeaReport.idea_id == idea.id, IdeaReport.resolved_at.is_(None)
+    audit.record(
+        reporter,
+        "idea.reported",
+        None,
+        object_type="IdeaReport",
+        object_id=str(report_id),
+        after={"idea_id": idea.id},
+    )
+    open_reports = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(IdeaReport)
+            .where(IdeaReport.idea_id == idea.id, IdeaReport.resolved_at.is_(None))
         )
-    ) or 0
+        or 0
+    )
     db.session.refresh(idea)
     if not rules.hides(open_reports, idea.hidden):
         return False
     idea.hidden_at = now
     db.session.flush()
     add_event(idea, EventKind.HIDDEN, now)
-    audit.record("reports", "idea.hidden", idea, {"hidden": False},
-                 {"hidden": True, "open_reports": open_reports})
+    audit.record(
+        "reports",
+        "idea.hidden",
+        idea,
+        {"hidden": False},
+        {"hidden": True, "open_reports": open_reports},
+    )
     return True
 
 

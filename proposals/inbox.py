@@ -20,9 +20,7 @@ from proposals.models import OriginType, Proposal, ProposalStatus
 def proposal_for(origin_type: OriginType, origin_id: int) -> Proposal | None:
     """The proposal made from this origin, if any."""
     return db.session.scalar(
-        select(Proposal).where(
-            Proposal.origin_type == origin_type, Proposal.origin_id == origin_id
-        )
+        select(Proposal).where(Proposal.origin_type == origin_type, Proposal.origin_id == origin_id)
     )
 
 

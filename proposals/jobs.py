@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from fractions import Fraction
 
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -75,9 +75,7 @@ def recipients(idea: Idea) -> list[User]:
     """The author and the followers, each once, active accounts only."""
     followers = select(Follow.user_id).where(Follow.idea_id == idea.id)
     users = db.session.scalars(
-        select(User)
-        .where((User.id == idea.author_id) | User.id.in_(followers))
-        .order_by(User.id)
+        select(User).where((User.id == idea.author_id) | User.id.in_(followers)).order_by(User.id)
     )
     return [u for u in users if u.active]
 
@@ -92,16 +90,28 @@ def _milestone_mail(idea: Idea, user: User, share: Fraction, votes: int) -> None
         subject = _("Your idea is on its way: %(share)s of the votes", share=third)
         if user.id != idea.author_id:
             subject = _("An idea you follow is on its way: %(share)s of the votes", share=third)
-        body = render_template(
-            "proposals/mail/milestone.txt",
-            idea=idea,
-            share=third,
-            votes=votes,
-            threshold=idea.ballot.threshold if idea.ballot else votes,
-            url=f"{base}/ideas/{idea.id}",
-            author=user.id == idea.author_id,
-        )
-    enqueue(to=user.email, subject=subject, body_text=body.rstrip("\n") + "\n", kind="idea.milestone")
+        threshold = idea.ballot.threshold if idea.ballot else votes
+        if user.id == idea.author_id:
+            first = _(
+                'Your idea "%(title)s" now has %(votes)s of the %(threshold)s votes it needs: '
+                "%(share)s.",
+                title=idea.title,
+                votes=votes,
+                threshold=threshold,
+                share=third,
+            )
+        else:
+            first = _(
+                'The idea "%(title)s" that you follow now has %(votes)s of the %(threshold)s '
+                "votes it needs: %(share)s.",
+                title=idea.title,
+                votes=votes,
+                threshold=threshold,
+                share=third,
+            )
+        link = _("See the idea and how many days are left:")
+        body = f"{first}\n\n{link}\n{base}/ideas/{idea.id}\n"
+    enqueue(to=user.email, subject=subject, body_text=body, kind="idea.milestone")
 
 
 def announce_milestone(ballot: Ballot, share: Fraction) -> None:

@@ -43,9 +43,7 @@ def screening_queue(now: datetime | None = None) -> list[QueueItem]:
         .where(Idea.status == IdeaStatus.SUBMITTED)
         .order_by(Idea.screening_due_at, Idea.id)
     )
-    return [
-        QueueItem(i, rules.screening_overdue(i.status, i.screening_due_at, now)) for i in ideas
-    ]
+    return [QueueItem(i, rules.screening_overdue(i.status, i.screening_due_at, now)) for i in ideas]
 
 
 def hidden_ideas() -> list[Idea]:
@@ -234,8 +232,9 @@ def restore_idea(moderator: User, idea: Idea, now: datetime | None = None) -> Id
     db.session.refresh(idea)
     resolved = _resolve_reports(idea, now)
     add_event(idea, EventKind.RESTORED, now)
-    audit.record(moderator, "idea.restored", idea, {"hidden": True},
-                 {"hidden": False, "reports": resolved})
+    audit.record(
+        moderator, "idea.restored", idea, {"hidden": True}, {"hidden": False, "reports": resolved}
+    )
     return idea
 
 

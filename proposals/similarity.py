@@ -27,11 +27,12 @@ SEARCH_CONFIGS = frozenset({"dutch", "simple", "english"})
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 12
 # Words too common to tell ideas apart (Dutch and English).
-STOPWORDS = frozenset(
+_STOPWORD_TEXT = (
     "de het een en van in op te voor met aan is dat die er bij om zijn niet ook naar meer "
     "of als dan wordt worden kan moet we ik je the a an of to and for on at is are be by "
-    "with more".split()
+    "with more"
 )
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 SQLITE_DDL = [
     "CREATE VIRTUAL TABLE idea_fts USING fts5(title, problem, content='idea', "

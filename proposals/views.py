@@ -64,6 +64,7 @@ def _show_error(form: Any, error: CivicError) -> None:
 @bp.get("/")
 def index() -> str:
     """Public ideas with filters by status and service area."""
+    user = acting_user()
     raw_status = request.args.get("status", "")
     status = IdeaStatus(raw_status) if raw_status in rules.PUBLIC_STATUSES else None
     area = request.args.get("area", "").strip() or None
@@ -75,6 +76,7 @@ def index() -> str:
         area=area or "",
         areas=ideas.service_areas(),
         statuses=[s for s in IdeaStatus if s in rules.PUBLIC_STATUSES],
+        is_moderator=bool(user and user.has_role(Role.MODERATOR)),
         **_labels(),
     )
 
@@ -210,7 +212,9 @@ def _act(idea_id: int, action: Any, done: Any, *, viewer_check: bool = True) -> 
 def withdraw(idea_id: int) -> Response:
     """The author withdraws the idea before screening."""
     _own_idea(idea_id)
-    return _act(idea_id, lambda u, i: ideas.withdraw_idea(u, i), _l("Your idea has been withdrawn."))
+    return _act(
+        idea_id, lambda u, i: ideas.withdraw_idea(u, i), _l("Your idea has been withdrawn.")
+    )
 
 
 # --- the idea page ---
@@ -321,7 +325,9 @@ def vote(idea_id: int) -> Any:
 @require_login
 def unvote(idea_id: int) -> Response:
     """Withdraw one's vote until the close."""
-    return _act(idea_id, lambda u, i: ideas.withdraw_vote(i, u), _l("Your vote has been withdrawn."))
+    return _act(
+        idea_id, lambda u, i: ideas.withdraw_vote(i, u), _l("Your vote has been withdrawn.")
+    )
 
 
 @bp.post("/<int:idea_id>/follow")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
@@ -10,7 +12,7 @@ from markupsafe import Markup
 from civic.accounts.models import User
 
 
-def _link(endpoint: str, **values: str) -> str:
+def _link(endpoint: str, **values: Any) -> str:
     # Links use the configured public address, never the request's Host header.
     base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
     return base + url_for(endpoint, **values)

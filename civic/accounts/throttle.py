@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import delete, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from civic import clock
 from civic.accounts.models import LoginAttempt
@@ -30,12 +32,9 @@ def _rules() -> tuple[ThrottleRule, ThrottleRule]:
     )
 
 
-def _failures(column: object, value: str, since: object) -> list:  # type: ignore[type-arg]
-    return list(
-        db.session.scalars(
-            select(LoginAttempt.at).where(column == value, LoginAttempt.at > since)  # type: ignore[operator]
-        )
-    )
+def _failures(column: InstrumentedAttribute[str], value: str, since: datetime) -> list[datetime]:
+    query = select(LoginAttempt.at).where(column == value, LoginAttempt.at > since)
+    return list(db.session.scalars(query))
 
 
 def check(key: str, ip: str) -> None:
@@ -62,7 +61,7 @@ def clear_account(key: str) -> None:
     db.session.execute(delete(LoginAttempt).where(LoginAttempt.account_key == key))
 
 
-def purge_before(moment: object) -> int:
+def purge_before(moment: datetime) -> int:
     """Delete attempts older than `moment`; returns how many."""
-    result = db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < moment))  # type: ignore[operator]
+    result = db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < moment))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

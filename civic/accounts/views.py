@@ -31,7 +31,7 @@ Page = Response | tuple[str, int] | str
 
 def acting_user() -> Any:
     """The logged-in User itself (not Flask-Login's proxy, whose type name would be audited)."""
-    user = _acting_proxy()
+    user: Any = _acting_proxy()
     return user._get_current_object() if hasattr(user, "_get_current_object") else user
 
 
@@ -274,7 +274,9 @@ def change_password() -> Page:
     except Throttled as error:
         db.session.rollback()
         form.current.errors = [str(error.message)]
-        return _profile_page(password_form=form, status=429)
+        html, status = _profile_page(password_form=form, status=429)
+        wait = str(error.details.get("retry_after", 60))
+        return Response(html, status, headers={"Retry-After": wait}, mimetype="text/html")
     except InvalidInput as error:
         db.session.commit()  # a wrong current password counts as a failed attempt
         _field_error(form, error, "password")

@@ -42,7 +42,7 @@ Page = Response | tuple[str, int] | str
 
 def acting_user() -> Any:
     """The logged-in User itself (not Flask-Login's proxy, whose type name would be audited)."""
-    user = _acting_proxy()
+    user: Any = _acting_proxy()
     return user._get_current_object() if hasattr(user, "_get_current_object") else user
 
 

@@ -468,3 +468,18 @@ def test_housekeeping_forgets_old_attempts_sessions_and_links(
     for model in (LoginAttempt, LoginSession, AccountToken):
         count = db.session.scalar(select(func.count()).select_from(model))
         assert count == (1 if model is LoginAttempt else 0)
+
+
+def test_guessing_the_current_password_is_throttled_too(
+    client: FlaskClient, make_user: Callable[..., Any], app: Flask
+) -> None:
+    clock.freeze(clock.now())
+    make_user(email=EMAIL, password=PASSWORD)
+    log_in(client, EMAIL)
+    data = {"pw-current": "a wrong guess", "pw-password": "my next long passphrase"}
+    for _ in range(app.config["LOGIN_FAILURES_PER_ACCOUNT"]):
+        assert post(client, "/account/password", data, form_page="/account/").status_code == 422
+    right = {**data, "pw-current": PASSWORD}
+    refused = post(client, "/account/password", right, form_page="/account/")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) == 15 * 60
+    assert audit_rows("password.changed") == []

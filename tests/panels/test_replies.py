@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from civic import clock
 from civic.accounts.models import Role
@@ -279,3 +280,36 @@ def test_pages_render_in_dutch(
     assert "Uw persoonlijke code:" in letters
     detail = client.get(f"/panels/manage/{drawn[0].wave.panel_id}").get_data(as_text=True)
     assert "33% van de zetels elke 6 maanden" in detail
+
+
+def test_two_schedulers_close_a_wave_once(app: Flask, drawn: list[Invitation]) -> None:
+    """Both sweeps find the wave due, meet at a barrier, then race for the claim."""
+    clock.move(timedelta(days=30))
+    barrier = threading.Barrier(2, timeout=10)
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def meet(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("UPDATE invitation_wave SET replies_closed_at"):
+            barrier.wait()
+
+    def sweep() -> None:
+        try:
+            with app.app_context():
+                results.append(jobs.close_replies())
+                db.session.commit()
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    event.listen(db.engine, "before_cursor_execute", meet)
+    try:
+        threads = [threading.Thread(target=sweep) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", meet)
+    assert not errors, errors
+    assert sorted(results) == [0, 6]
+    assert len(audit_rows("wave.replies_closed")) == 1

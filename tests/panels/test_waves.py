@@ -190,7 +190,7 @@ def test_letters_page_one_letter_per_invitation(
     assert "http://127.0.0.1:5000/reply" in page and "Freepost 1000" in page
     assert "css/letters.css" in page
     codes_stored = db.session.scalars(select(LetterCode.code_hash)).all()
-    assert len(codes_stored) == 7 and not any(code_of(i) in page[:0] for i in invitations(w))
+    assert len(codes_stored) == 7
     resident = app.test_client()
     login(resident, make_user(Role.RESIDENT))
     assert resident.get(f"/panels/waves/{w.id}/letters").status_code == 403
