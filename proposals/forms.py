@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from proposals.rules import RejectReason
@@ -53,7 +54,7 @@ class RejectForm(FlaskForm):
 
     reason = RadioField(
         _l("Reason"),
-        choices=[(k.value, v) for k, v in REASON_LABELS.items()],
+        choices=[SelectChoice(k.value, v) for k, v in REASON_LABELS.items()],
         validators=[InputRequired(_l("Choose a reason."))],
     )
     text = TextAreaField(_l("Explanation (public)"), validators=[Optional(), Length(max=2000)])

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import DDL, Table, event, text
+from sqlalchemy import DDL, Connection, Table, event, text
 
 from civic.extensions import db
 
@@ -63,6 +63,13 @@ def _document(config: str) -> str:
 
 
 POSTGRES_DDL = [f"CREATE INDEX ix_idea_fulltext ON idea USING gin ({_document('dutch')})"]
+
+
+def install_database_rules(bind: Connection) -> None:
+    """Build the full-text index on an existing idea table (used by the initial migration)."""
+    statements = {"sqlite": SQLITE_DDL, "postgresql": POSTGRES_DDL}
+    for statement in statements.get(bind.dialect.name, []):
+        bind.execute(text(statement))
 
 
 def attach_index(table: Table) -> None:

@@ -10,6 +10,7 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from civic import clock
 from civic.accounts.models import Role, User
@@ -107,11 +108,11 @@ def similar() -> Response:
 
 def _idea_form(idea: Idea | None = None) -> IdeaForm:
     form = IdeaForm(obj=idea)
-    form.service_area.choices = [("", _("Choose a service area"))] + [
-        (a, a) for a in ideas.service_areas()
+    form.service_area.choices = [SelectChoice("", _("Choose a service area"))] + [
+        SelectChoice(a, a) for a in ideas.service_areas()
     ]
-    form.agency_id.choices = [("", _("I don't know: the municipality chooses"))] + [
-        (str(a.id), a.name) for a in ideas.agencies()
+    form.agency_id.choices = [SelectChoice("", _("I don't know: the municipality chooses"))] + [
+        SelectChoice(str(a.id), a.name) for a in ideas.agencies()
     ]
     if idea is not None and not form.is_submitted():
         form.agency_id.data = str(idea.agency_id)

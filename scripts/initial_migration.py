@@ -17,10 +17,13 @@ ROOT = Path(__file__).resolve().parent.parent
 VERSIONS = ROOT / "civic" / "migrations" / "versions"
 TARGET = VERSIONS / "0001_initial.py"
 RULES_CALL = """
-    # Database rules that models cannot express (see civic.audit.models).
-    from civic.audit.models import install_database_rules
+    # Database rules that models cannot express: the audit chain head and append-only
+    # triggers (civic.audit.models), the ideas' full-text index (proposals.similarity).
+    from civic.audit import models as audit_models
+    from proposals import similarity
 
-    install_database_rules(op.get_bind())
+    audit_models.install_database_rules(op.get_bind())
+    similarity.install_database_rules(op.get_bind())
 """
 
 

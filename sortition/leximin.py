@@ -33,28 +33,36 @@ ENOUGH = 0.05
 
 
 class Master:
-    """The restricted master LP, kept alive across iterations so HiGHS can warm-start."""
+    """The restricted master LP, kept alive across iterations so HiGHS can warm-start.
+
+    Column 0 is z; columns 1..f are t_i (one per free person); then one column per panel.
+    Person rows read sum_P x_P - t_i >= 0, link rows t_i - z >= 0, the last row sum_P x_P <= 1.
+    Settling person i frees its link row and bounds t_i below by its value: only bounds
+    change, so HiGHS keeps its basis (changing matrix coefficients would make every later
+    solve start afresh).
+    """
 
     def __init__(self, problem: Problem) -> None:
         self.free_idx = np.flatnonzero(problem.free)
+        nf = len(self.free_idx)
         self.row_of = np.full(problem.n, -1, dtype=np.int64)
-        self.row_of[self.free_idx] = np.arange(len(self.free_idx))
-        self.sum_row = len(self.free_idx)
+        self.row_of[self.free_idx] = np.arange(nf)
+        self.sum_row = 2 * nf
         h = new_highs()
-        h.addVar(0.0, 1.0)
+        h.setOptionValue("simplex_strategy", 4)
+        inf = highspy.kHighsInf
+        h.addVars(nf + 1, np.zeros(nf + 1), np.full(nf + 1, inf))
         h.changeColCost(0, 1.0)
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
-        nf = len(self.free_idx)
-        h.addRows(
-            nf,
-            np.zeros(nf),
-            np.full(nf, highspy.kHighsInf),
-            nf,
-            np.arange(nf, dtype=np.int32),
-            np.zeros(nf, dtype=np.int32),
-            np.full(nf, -1.0),
-        )
-        h.addRow(-highspy.kHighsInf, 1.0, 0, np.array([], dtype=np.int32), np.array([]))
+        t_cols = np.arange(1, nf + 1, dtype=np.int32)
+        h.addRows(nf, np.zeros(nf), np.full(nf, inf), nf,
+                  np.arange(nf, dtype=np.int32), t_cols, np.full(nf, -1.0))
+        link_index = np.ravel(np.column_stack([t_cols, np.zeros(nf, dtype=np.int32)]))
+        link_value = np.tile([1.0, -1.0], nf)
+        h.addRows(nf, np.zeros(nf), np.full(nf, inf), 2 * nf,
+                  np.arange(0, 2 * nf, 2, dtype=np.int32), link_index.astype(np.int32), link_value)
+        h.addRow(-inf, 1.0, 0, np.array([], dtype=np.int32), np.array([]))
+        self.nf = nf
         self.h = h
         self.n = problem.n
         self.panels: list[tuple[int, ...]] = []
@@ -78,18 +86,19 @@ class Master:
         sol = self.h.getSolution()
         duals = np.abs(np.asarray(sol.row_dual))
         y = np.zeros(self.n)
-        y[self.free_idx] = duals[: self.sum_row]
+        y[self.free_idx] = duals[: self.nf]
         return float(np.asarray(sol.col_value)[0]), y, float(duals[self.sum_row])
 
     def settle(self, person_rows: IntArray, value: float) -> None:
-        """Keep these rows at least at `value` from now on instead of tying them to z."""
+        """Keep these people at least at `value` from now on instead of tying them to z."""
+        inf = highspy.kHighsInf
         for r in person_rows:
-            self.h.changeCoeff(int(r), 0, 0.0)
-            self.h.changeRowBounds(int(r), max(0.0, value - 1e-9), highspy.kHighsInf)
+            self.h.changeRowBounds(int(self.nf + r), -inf, inf)
+            self.h.changeColBounds(int(1 + r), max(0.0, value - 1e-9), inf)
 
     def weights(self) -> list[float]:
         """Current weight of every panel column."""
-        return list(np.asarray(self.h.getSolution().col_value)[1:])
+        return list(np.asarray(self.h.getSolution().col_value)[1 + self.nf :])
 
 
 class Leximin:

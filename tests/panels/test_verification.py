@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from civic import clock
 from civic.accounts.models import Role, User
@@ -162,3 +163,47 @@ def test_clerk_codes_only_for_active_people_and_by_clerks(
     assert app.test_client().get("/panels/verify").status_code == 302
     response = client.post("/panels/clerk/codes", data={"register_id": "A1"})
     assert response.status_code in (400, 403)
+
+
+def test_two_accounts_racing_for_one_person(app: Flask, make_user: Callable[..., Any]) -> None:
+    """Two codes of one person redeemed at once by two accounts: exactly one link."""
+    clerk = make_user(Role.CLERK)
+    users = [make_user(Role.RESIDENT), make_user(Role.RESIDENT)]
+    issued = [verification.clerk_issue_code(clerk, "A1")[1] for _ in users]
+    db.session.commit()
+    user_ids = [u.id for u in users]
+    barrier = threading.Barrier(2, timeout=10)
+    outcomes: list[str] = []
+
+    def meet(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("UPDATE letter_code SET redeemed_at"):
+            barrier.wait()  # both passed every check; now both write
+
+    def redeem_as(index: int) -> None:
+        with app.app_context(), force_locale("en"):
+            try:
+                user = db.session.get(User, user_ids[index])
+                verification.redeem(user, issued[index])
+                db.session.commit()
+                outcomes.append("verified")
+            except CodeRejected as error:
+                db.session.rollback()
+                outcomes.append(str(error.message))
+
+    event.listen(db.engine, "before_cursor_execute", meet)
+    try:
+        threads = [threading.Thread(target=redeem_as, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", meet)
+    assert sorted(outcomes) == [
+        "This resident is already linked to another account.",
+        "verified",
+    ]
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(ResidentLink)) == 1
+    assert sum(db.session.get(User, i).verified_at is not None for i in user_ids) == 1
+    assert len(audit_rows("resident.verified")) == 1

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 15:41:14.399687
+Create Date: 2026-11-25 15:48:28.930552
 
 """
 
@@ -246,6 +246,36 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_panel_agency_id"), ["agency_id"], unique=False)
 
     op.create_table(
+        "proposal",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column(
+            "origin_type",
+            sa.Enum("idea", "panel", name="origintype", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column("origin_id", sa.Integer(), nullable=False),
+        sa.Column("agency_id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=False),
+        sa.Column("created_at", civic.db.UTCDateTime(), nullable=False),
+        sa.Column("response_due_at", civic.db.UTCDateTime(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum("open", name="proposalstatus", native_enum=False, length=20),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["agency_id"], ["agency.id"], name=op.f("fk_proposal_agency_id_agency")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_proposal")),
+        sa.UniqueConstraint(
+            "origin_type", "origin_id", name=op.f("uq_proposal_origin_type_origin_id")
+        ),
+    )
+    with op.batch_alter_table("proposal", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_proposal_agency_id"), ["agency_id"], unique=False)
+
+    op.create_table(
         "user_account",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("email", sa.String(length=254), nullable=False),
@@ -305,6 +335,80 @@ def upgrade():
     )
     with op.batch_alter_table("account_token", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_account_token_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "idea",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=120), nullable=False),
+        sa.Column("problem", sa.Text(), nullable=False),
+        sa.Column("proposed_change", sa.Text(), nullable=False),
+        sa.Column("service_area", sa.String(length=80), nullable=False),
+        sa.Column("agency_id", sa.Integer(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "submitted",
+                "voting",
+                "reached",
+                "expired",
+                "rejected",
+                "merged",
+                "withdrawn",
+                name="ideastatus",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("submitted_at", civic.db.UTCDateTime(), nullable=False),
+        sa.Column("screening_due_at", civic.db.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", civic.db.UTCDateTime(), nullable=False),
+        sa.Column("screened_at", civic.db.UTCDateTime(), nullable=True),
+        sa.Column("screened_by_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "reject_reason",
+            sa.Enum(
+                "duplicate",
+                "outside_remit",
+                "unlawful",
+                "already_planned",
+                "other",
+                name="rejectreason",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=True,
+        ),
+        sa.Column("reject_text", sa.Text(), nullable=True),
+        sa.Column("merged_into_id", sa.Integer(), nullable=True),
+        sa.Column("ballot_id", sa.Integer(), nullable=True),
+        sa.Column("hidden_at", civic.db.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["agency_id"], ["agency.id"], name=op.f("fk_idea_agency_id_agency")
+        ),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["user_account.id"], name=op.f("fk_idea_author_id_user_account")
+        ),
+        sa.ForeignKeyConstraint(
+            ["ballot_id"], ["ballot.id"], name=op.f("fk_idea_ballot_id_ballot")
+        ),
+        sa.ForeignKeyConstraint(
+            ["merged_into_id"], ["idea.id"], name=op.f("fk_idea_merged_into_id_idea")
+        ),
+        sa.ForeignKeyConstraint(
+            ["screened_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_idea_screened_by_id_user_account"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_idea")),
+    )
+    with op.batch_alter_table("idea", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_idea_agency_id"), ["agency_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_idea_author_id"), ["author_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_idea_service_area"), ["service_area"], unique=False)
+        batch_op.create_index(batch_op.f("ix_idea_status"), ["status"], unique=False)
+        batch_op.create_index("ix_idea_status_due", ["status", "screening_due_at"], unique=False)
 
     op.create_table(
         "invitation_wave",
@@ -435,6 +539,79 @@ def upgrade():
     with op.batch_alter_table("vote", schema=None) as batch_op:
         batch_op.create_index("ix_vote_ballot_cast_at", ["ballot_id", "cast_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_vote_voter_id"), ["voter_id"], unique=False)
+
+    op.create_table(
+        "idea_event",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("idea_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "submitted",
+                "edited",
+                "withdrawn",
+                "accepted",
+                "rejected",
+                "merged",
+                "merged_in",
+                "milestone",
+                "hidden",
+                "restored",
+                "reached",
+                "expired",
+                name="eventkind",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("at", civic.db.UTCDateTime(), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(["idea_id"], ["idea.id"], name=op.f("fk_idea_event_idea_id_idea")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_idea_event")),
+    )
+    with op.batch_alter_table("idea_event", schema=None) as batch_op:
+        batch_op.create_index("ix_idea_event_idea_id", ["idea_id", "id"], unique=False)
+
+    op.create_table(
+        "idea_follow",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("idea_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", civic.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["idea_id"], ["idea.id"], name=op.f("fk_idea_follow_idea_id_idea")),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["user_account.id"], name=op.f("fk_idea_follow_user_id_user_account")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_idea_follow")),
+        sa.UniqueConstraint("idea_id", "user_id", name=op.f("uq_idea_follow_idea_id_user_id")),
+    )
+    with op.batch_alter_table("idea_follow", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_idea_follow_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "idea_report",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("idea_id", sa.Integer(), nullable=False),
+        sa.Column("reporter_id", sa.Integer(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("created_at", civic.db.UTCDateTime(), nullable=False),
+        sa.Column("resolved_at", civic.db.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["idea_id"], ["idea.id"], name=op.f("fk_idea_report_idea_id_idea")),
+        sa.ForeignKeyConstraint(
+            ["reporter_id"],
+            ["user_account.id"],
+            name=op.f("fk_idea_report_reporter_id_user_account"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_idea_report")),
+        sa.UniqueConstraint(
+            "idea_id", "reporter_id", name=op.f("uq_idea_report_idea_id_reporter_id")
+        ),
+    )
+    with op.batch_alter_table("idea_report", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_idea_report_reporter_id"), ["reporter_id"], unique=False
+        )
 
     op.create_table(
         "register_person",
@@ -720,10 +897,13 @@ def upgrade():
     )
     # ### end Alembic commands ###
 
-    # Database rules that models cannot express (see civic.audit.models).
-    from civic.audit.models import install_database_rules
+    # Database rules that models cannot express: the audit chain head and append-only
+    # triggers (civic.audit.models), the ideas' full-text index (proposals.similarity).
+    from civic.audit import models as audit_models
+    from proposals import similarity
 
-    install_database_rules(op.get_bind())
+    audit_models.install_database_rules(op.get_bind())
+    similarity.install_database_rules(op.get_bind())
 
 
 def downgrade():
@@ -756,6 +936,18 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_register_person_area"))
 
     op.drop_table("register_person")
+    with op.batch_alter_table("idea_report", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_idea_report_reporter_id"))
+
+    op.drop_table("idea_report")
+    with op.batch_alter_table("idea_follow", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_idea_follow_user_id"))
+
+    op.drop_table("idea_follow")
+    with op.batch_alter_table("idea_event", schema=None) as batch_op:
+        batch_op.drop_index("ix_idea_event_idea_id")
+
+    op.drop_table("idea_event")
     with op.batch_alter_table("vote", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_vote_voter_id"))
         batch_op.drop_index("ix_vote_ballot_cast_at")
@@ -777,6 +969,14 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_invitation_wave_panel_id"))
 
     op.drop_table("invitation_wave")
+    with op.batch_alter_table("idea", schema=None) as batch_op:
+        batch_op.drop_index("ix_idea_status_due")
+        batch_op.drop_index(batch_op.f("ix_idea_status"))
+        batch_op.drop_index(batch_op.f("ix_idea_service_area"))
+        batch_op.drop_index(batch_op.f("ix_idea_author_id"))
+        batch_op.drop_index(batch_op.f("ix_idea_agency_id"))
+
+    op.drop_table("idea")
     with op.batch_alter_table("account_token", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_account_token_user_id"))
 
@@ -785,6 +985,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_user_account_agency_id"))
 
     op.drop_table("user_account")
+    with op.batch_alter_table("proposal", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_proposal_agency_id"))
+
+    op.drop_table("proposal")
     with op.batch_alter_table("panel", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_panel_agency_id"))
 
