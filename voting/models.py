@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -19,15 +17,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from civic import clock
-from civic.db import UTCDateTime
+from civic.db import UTCDateTime, str_enum
 from civic.extensions import db
 from voting.rules import BallotStatus, Choice, Outcome
-
-
-def _enum(kind: type[enum.Enum], length: int) -> Enum:
-    return Enum(
-        kind, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
-    )
 
 
 class Ballot(db.Model):  # type: ignore[name-defined,misc]
@@ -49,8 +41,10 @@ class Ballot(db.Model):  # type: ignore[name-defined,misc]
     quorum: Mapped[int | None] = mapped_column(Integer)
     # Who may vote, as a key the caller understands ("verified_residents", "panel:12").
     electorate: Mapped[str] = mapped_column(String(80))
-    status: Mapped[BallotStatus] = mapped_column(_enum(BallotStatus, 10), default=BallotStatus.OPEN)
-    outcome: Mapped[Outcome | None] = mapped_column(_enum(Outcome, 20))
+    status: Mapped[BallotStatus] = mapped_column(
+        str_enum(BallotStatus, 10), default=BallotStatus.OPEN
+    )
+    outcome: Mapped[Outcome | None] = mapped_column(str_enum(Outcome, 20))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     tally: Mapped[int] = mapped_column(Integer, default=0)
     # Bit i set: MILESTONES[i] has been announced (once, even if withdrawals dip below it).
@@ -101,7 +95,7 @@ class Vote(db.Model):  # type: ignore[name-defined,misc]
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     ballot_id: Mapped[int] = mapped_column(ForeignKey("ballot.id"))
     voter_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
-    choice: Mapped[Choice] = mapped_column(_enum(Choice, 10), default=Choice.YES)
+    choice: Mapped[Choice] = mapped_column(str_enum(Choice, 10), default=Choice.YES)
     cast_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
     __table_args__ = (

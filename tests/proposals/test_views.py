@@ -184,7 +184,7 @@ def test_list_filters_and_pages(
         submit(f"Idea number {n}", area="parken" if n % 2 else "afval")
     voting = voting_idea("Voting idea")
     first = client.get("/ideas/?lang=en").get_data(as_text=True)
-    assert "Page 1 of 2 (22 ideas)" in first
+    assert "Page 1 of 2 (22 in total)" in first
     only_voting = client.get("/ideas/?status=voting").get_data(as_text=True)
     assert voting.title in only_voting and "Idea number 3" not in only_voting
     parks = client.get("/ideas/?area=parken&lang=en").get_data(as_text=True)
