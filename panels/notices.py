@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import current_app
@@ -23,6 +24,20 @@ def recipient(person_id: int) -> User | None:
         .where(ResidentLink.person_id == person_id)
     )
     return user if user is not None and user.active else None
+
+
+def recipients(person_ids: Iterable[int]) -> dict[int, User]:
+    """Verified active accounts by register person, for many people in one query."""
+    wanted = list(person_ids)
+    found: dict[int, User] = {}
+    for start in range(0, len(wanted), 500):  # stay below SQLite's bound-parameter limit
+        rows = db.session.execute(
+            select(ResidentLink.person_id, User)
+            .join(User, ResidentLink.user_id == User.id)
+            .where(ResidentLink.person_id.in_(wanted[start : start + 500]), User.active.is_(True))
+        )
+        found.update((int(pid), user) for pid, user in rows)
+    return found
 
 
 def _code_for(invitation: Invitation) -> str:
@@ -48,13 +63,10 @@ def _locale(user: User) -> str:
     return user.locale or str(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
-def send_invitation_mail(invitation: Invitation, actor: Any) -> bool:
-    """Queue the invitation e-mail when the person has a verified account."""
+def send_invitation_mail(invitation: Invitation, user: User, actor: Any) -> None:
+    """Queue the invitation e-mail to the person's verified account."""
     from civic.mail.services import enqueue
 
-    user = recipient(invitation.person_id)
-    if user is None:
-        return False
     with force_locale(_locale(user)):
         context = _context(invitation)
         subject = _("Invitation: join the citizens' panel on %(panel)s", panel=context["panel"])
@@ -67,7 +79,6 @@ def send_invitation_mail(invitation: Invitation, actor: Any) -> bool:
         )
     enqueue(to=user.email, subject=subject, body_text=body, kind="panels.invitation", actor=actor)
     invitation.emailed_at = clock.now()
-    return True
 
 
 def send_reminder_mail(invitation: Invitation) -> bool:

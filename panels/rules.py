@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar
 import enum
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -39,6 +40,7 @@ class PersonFacts:
     last_invited_on: date | None = None
 
 
+@functools.lru_cache(maxsize=4096)  # eligibility asks the same question for every person
 def add_months(day: date, months: int) -> date:
     """`day` moved by whole months, clamped to the month's last day (31 Jan + 1 = 28/29 Feb)."""
     index = day.year * 12 + day.month - 1 + months

@@ -34,7 +34,7 @@ from panels.models import (
     RegisterStatus,
     Wave,
 )
-from panels.notices import send_invitation_mail
+from panels.notices import recipients, send_invitation_mail
 from panels.verification import clear_code, issue_code, valid_days
 
 DEFAULT_REPLY_ADDRESS = "Civic panels\nFreepost 1000\n1000 AA"
@@ -172,6 +172,8 @@ class WaveRequest:
 def _check_request(request: WaveRequest, now: datetime) -> datetime:
     if not request.seed.strip():
         raise InvalidInput(_l("Enter the public seed of the draw."), field="seed")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in request.seed):
+        raise InvalidInput(_l("The seed must be one line of plain text."), field="seed")
     if request.size < 1:
         raise InvalidInput(_l("Invite at least one person."), field="size")
     deadline = deadline_from_day(request.reply_by)
@@ -247,8 +249,10 @@ def draw_wave(actor: User, panel: Panel, request: WaveRequest) -> Wave:
         raise Conflict(_l("Another wave was drawn at the same moment. Please try again.")) from None
     invitations = _invite(wave, deferred, drawn)
     _audit_draw(actor, panel, wave, len(invitations), len(deferred), factors)
+    accounts = recipients(i.person_id for i in invitations)
     for invitation in invitations:
-        send_invitation_mail(invitation, actor)
+        if invitation.person_id in accounts:
+            send_invitation_mail(invitation, accounts[invitation.person_id], actor)
     return wave
 
 

@@ -27,6 +27,7 @@ from panels.models import (
     PanelStatus,
     RegisterStatus,
 )
+from sortition import hash_order
 from tests.panels.panel_support import (
     START,
     adults,
@@ -144,6 +145,16 @@ def test_wave_is_reproducible_from_its_seed(admin: Any, panel: Any) -> None:
     assert after["pool_sha256"] == w.pool_sha256
 
 
+def test_wave_is_the_hash_ticket_order(admin: Any, make_agency: Callable[..., Any]) -> None:
+    """Checked with the sortition engine alone: one area, one person per household."""
+    load_register(adults(30, areas=1))
+    panel = make_panel(admin, make_agency("Wonen"))
+    w = wave(admin, panel, 9, seed="Lotto 2026-03-01: 4 12 19 23 31 40")
+    pool = [person(f"A{i}").register_key for i in range(1, 31)]
+    expected = hash_order("Lotto 2026-03-01: 4 12 19 23 31 40", pool)[:9]
+    assert [i.person.register_key for i in invitations(w)] == expected
+
+
 def test_oversampling_areas_that_replied_less(admin: Any, panel: Any) -> None:
     load_register(adults(200, areas=2))
     first = wave(admin, panel, 40)
@@ -167,6 +178,7 @@ def test_bad_wave_requests(admin: Any, panel: Any) -> None:
     today = clock.local(clock.now()).date()
     for seed, size, reply_by, field in (
         ("  ", 5, today + timedelta(days=10), "seed"),
+        ("a\x00b", 5, today + timedelta(days=10), "seed"),
         ("s", 0, today + timedelta(days=10), "size"),
         ("s", 5, today, "reply_by"),
     ):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 15:48:28.930552
+Create Date: 2026-11-25 16:04:03.560879
 
 """
 
@@ -246,36 +246,6 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_panel_agency_id"), ["agency_id"], unique=False)
 
     op.create_table(
-        "proposal",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column(
-            "origin_type",
-            sa.Enum("idea", "panel", name="origintype", native_enum=False, length=10),
-            nullable=False,
-        ),
-        sa.Column("origin_id", sa.Integer(), nullable=False),
-        sa.Column("agency_id", sa.Integer(), nullable=False),
-        sa.Column("title", sa.String(length=200), nullable=False),
-        sa.Column("summary", sa.Text(), nullable=False),
-        sa.Column("created_at", civic.db.UTCDateTime(), nullable=False),
-        sa.Column("response_due_at", civic.db.UTCDateTime(), nullable=False),
-        sa.Column(
-            "status",
-            sa.Enum("open", name="proposalstatus", native_enum=False, length=20),
-            nullable=False,
-        ),
-        sa.ForeignKeyConstraint(
-            ["agency_id"], ["agency.id"], name=op.f("fk_proposal_agency_id_agency")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_proposal")),
-        sa.UniqueConstraint(
-            "origin_type", "origin_id", name=op.f("uq_proposal_origin_type_origin_id")
-        ),
-    )
-    with op.batch_alter_table("proposal", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_proposal_agency_id"), ["agency_id"], unique=False)
-
-    op.create_table(
         "user_account",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("email", sa.String(length=254), nullable=False),
@@ -335,6 +305,55 @@ def upgrade():
     )
     with op.batch_alter_table("account_token", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_account_token_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "draw",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("purpose", sa.String(length=20), nullable=False),
+        sa.Column("subject_id", sa.Integer(), nullable=False),
+        sa.Column("k", sa.Integer(), nullable=False),
+        sa.Column(
+            "algorithm",
+            sa.Enum(
+                "leximin", "legacy", "sample", name="drawalgorithm", native_enum=False, length=10
+            ),
+            nullable=False,
+        ),
+        sa.Column("quotas", sa.JSON(), nullable=False),
+        sa.Column("pool", sa.JSON(), nullable=False),
+        sa.Column("record", sa.Text(), nullable=False),
+        sa.Column("record_sha256", sa.String(length=64), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "prepared", "published", "drawn", name="drawstatus", native_enum=False, length=10
+            ),
+            nullable=False,
+        ),
+        sa.Column("seed", sa.String(length=200), nullable=True),
+        sa.Column("selected", sa.JSON(), nullable=True),
+        sa.Column("reserve", sa.JSON(), nullable=True),
+        sa.Column("created_at", civic.db.UTCDateTime(), nullable=False),
+        sa.Column("published_at", civic.db.UTCDateTime(), nullable=True),
+        sa.Column("drawn_at", civic.db.UTCDateTime(), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("published_by_id", sa.Integer(), nullable=True),
+        sa.Column("drawn_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["user_account.id"], name=op.f("fk_draw_created_by_id_user_account")
+        ),
+        sa.ForeignKeyConstraint(
+            ["drawn_by_id"], ["user_account.id"], name=op.f("fk_draw_drawn_by_id_user_account")
+        ),
+        sa.ForeignKeyConstraint(
+            ["published_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_draw_published_by_id_user_account"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_draw")),
+    )
+    with op.batch_alter_table("draw", schema=None) as batch_op:
+        batch_op.create_index("ix_draw_purpose_subject", ["purpose", "subject_id"], unique=False)
 
     op.create_table(
         "idea",
@@ -460,6 +479,62 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_login_session_user_id"), ["user_id"], unique=False)
 
     op.create_table(
+        "notification",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("link", sa.String(length=300), nullable=False),
+        sa.Column(
+            "state",
+            sa.Enum(
+                "pending", "sent", "dropped", name="notificationstate", native_enum=False, length=10
+            ),
+            nullable=False,
+        ),
+        sa.Column("created_at", civic.db.UTCDateTime(), nullable=False),
+        sa.Column("sent_at", civic.db.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["user_account.id"],
+            name=op.f("fk_notification_user_id_user_account"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notification")),
+    )
+    with op.batch_alter_table("notification", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_notification_user_state", ["user_id", "state", "id"], unique=False
+        )
+
+    op.create_table(
+        "notification_preference",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "frequency",
+            sa.Enum(
+                "immediately",
+                "daily",
+                "weekly",
+                "never",
+                name="digestfrequency",
+                native_enum=False,
+                length=12,
+            ),
+            nullable=False,
+        ),
+        sa.Column("last_digest_at", civic.db.UTCDateTime(), nullable=True),
+        sa.Column("updated_at", civic.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["user_account.id"],
+            name=op.f("fk_notification_preference_user_id_user_account"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_notification_preference")),
+    )
+    op.create_table(
         "panel_quota",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("panel_id", sa.Integer(), nullable=False),
@@ -487,6 +562,60 @@ def upgrade():
     )
     with op.batch_alter_table("panel_quota", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_panel_quota_panel_id"), ["panel_id"], unique=False)
+
+    op.create_table(
+        "proposal",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column(
+            "origin_type",
+            sa.Enum("idea", "panel", name="origintype", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column("origin_id", sa.Integer(), nullable=False),
+        sa.Column("agency_id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=False),
+        sa.Column("created_at", civic.db.UTCDateTime(), nullable=False),
+        sa.Column("response_due_at", civic.db.UTCDateTime(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "open", "answered", "done", name="proposalstatus", native_enum=False, length=20
+            ),
+            nullable=False,
+        ),
+        sa.Column("assignee_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "answer_kind",
+            sa.Enum(
+                "adopted",
+                "adopted_in_part",
+                "to_pilot",
+                "rejected",
+                "needs_more_time",
+                name="answerkind",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=True,
+        ),
+        sa.Column("answered_at", civic.db.UTCDateTime(), nullable=True),
+        sa.Column("last_escalated_at", civic.db.UTCDateTime(), nullable=True),
+        sa.Column("done_at", civic.db.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["agency_id"], ["agency.id"], name=op.f("fk_proposal_agency_id_agency")
+        ),
+        sa.ForeignKeyConstraint(
+            ["assignee_id"], ["user_account.id"], name=op.f("fk_proposal_assignee_id_user_account")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_proposal")),
+        sa.UniqueConstraint(
+            "origin_type", "origin_id", name=op.f("uq_proposal_origin_type_origin_id")
+        ),
+    )
+    with op.batch_alter_table("proposal", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_proposal_agency_id"), ["agency_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_proposal_assignee_id"), ["assignee_id"], unique=False)
 
     op.create_table(
         "register_import",
@@ -614,6 +743,200 @@ def upgrade():
         )
 
     op.create_table(
+        "pilot",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("proposal_id", sa.Integer(), nullable=False),
+        sa.Column("agency_id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("testers", sa.Integer(), nullable=False),
+        sa.Column("duration_weeks", sa.Integer(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "setup",
+                "recruiting",
+                "drawn",
+                "running",
+                "evaluating",
+                "decided",
+                "rollout_planned",
+                "rolled_out",
+                name="pilotstatus",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("quotas", sa.JSON(), nullable=False),
+        sa.Column("draw_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", civic.db.UTCDateTime(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("recruiting_at", civic.db.UTCDateTime(), nullable=True),
+        sa.Column("starts_at", civic.db.UTCDateTime(), nullable=True),
+        sa.Column("ends_at", civic.db.UTCDateTime(), nullable=True),
+        sa.Column("evaluating_at", civic.db.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["agency_id"], ["agency.id"], name=op.f("fk_pilot_agency_id_agency")
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["user_account.id"], name=op.f("fk_pilot_created_by_id_user_account")
+        ),
+        sa.ForeignKeyConstraint(["draw_id"], ["draw.id"], name=op.f("fk_pilot_draw_id_draw")),
+        sa.ForeignKeyConstraint(
+            ["proposal_id"], ["proposal.id"], name=op.f("fk_pilot_proposal_id_proposal")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_pilot")),
+        sa.UniqueConstraint("proposal_id", name=op.f("uq_pilot_proposal_id")),
+    )
+    with op.batch_alter_table("pilot", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_pilot_agency_id"), ["agency_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_pilot_status"), ["status"], unique=False)
+
+    op.create_table(
+        "proposal_answer",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("proposal_id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=True),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "adopted",
+                "adopted_in_part",
+                "to_pilot",
+                "rejected",
+                "needs_more_time",
+                name="answerkind",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("summary", sa.String(length=200), nullable=False),
+        sa.Column("explanation", sa.Text(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("new_due_at", civic.db.UTCDateTime(), nullable=True),
+        sa.Column("author_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", civic.db.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", civic.db.UTCDateTime(), nullable=False),
+        sa.Column("published_at", civic.db.UTCDateTime(), nullable=True),
+        sa.Column("published_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["author_id"],
+            ["user_account.id"],
+            name=op.f("fk_proposal_answer_author_id_user_account"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["proposal_id"], ["proposal.id"], name=op.f("fk_proposal_answer_proposal_id_proposal")
+        ),
+        sa.ForeignKeyConstraint(
+            ["published_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_proposal_answer_published_by_id_user_account"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_proposal_answer")),
+        sa.UniqueConstraint(
+            "proposal_id", "version", name=op.f("uq_proposal_answer_proposal_id_version")
+        ),
+    )
+    with op.batch_alter_table("proposal_answer", schema=None) as batch_op:
+        batch_op.create_index(
+            "uq_proposal_answer_draft",
+            ["proposal_id"],
+            unique=True,
+            sqlite_where=sa.text("published_at IS NULL"),
+            postgresql_where=sa.text("published_at IS NULL"),
+        )
+
+    op.create_table(
+        "proposal_note",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("proposal_id", sa.Integer(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", civic.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["user_account.id"], name=op.f("fk_proposal_note_author_id_user_account")
+        ),
+        sa.ForeignKeyConstraint(
+            ["proposal_id"], ["proposal.id"], name=op.f("fk_proposal_note_proposal_id_proposal")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_proposal_note")),
+    )
+    with op.batch_alter_table("proposal_note", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_proposal_note_proposal_id"), ["proposal_id"], unique=False
+        )
+
+    op.create_table(
+        "proposal_progress",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("proposal_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "planned",
+                "in_progress",
+                "delayed",
+                "done",
+                name="progressstatus",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("percent", sa.Integer(), nullable=False),
+        sa.Column("milestone", sa.Text(), nullable=False),
+        sa.Column("on_date", sa.Date(), nullable=False),
+        sa.Column("author_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", civic.db.UTCDateTime(), nullable=False),
+        sa.CheckConstraint(
+            "status <> 'done' OR percent = 100", name=op.f("ck_proposal_progress_done_at_100")
+        ),
+        sa.CheckConstraint(
+            "percent >= 0 AND percent <= 100", name=op.f("ck_proposal_progress_percent_range")
+        ),
+        sa.ForeignKeyConstraint(
+            ["author_id"],
+            ["user_account.id"],
+            name=op.f("fk_proposal_progress_author_id_user_account"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["proposal_id"], ["proposal.id"], name=op.f("fk_proposal_progress_proposal_id_proposal")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_proposal_progress")),
+    )
+    with op.batch_alter_table("proposal_progress", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_proposal_progress_proposal_id", ["proposal_id", "id"], unique=False
+        )
+
+    op.create_table(
+        "proposal_rating",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("proposal_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("score", sa.Integer(), nullable=False),
+        sa.Column("comment", sa.Text(), nullable=True),
+        sa.Column("created_at", civic.db.UTCDateTime(), nullable=False),
+        sa.CheckConstraint(
+            "score >= 1 AND score <= 5", name=op.f("ck_proposal_rating_score_range")
+        ),
+        sa.ForeignKeyConstraint(
+            ["proposal_id"], ["proposal.id"], name=op.f("fk_proposal_rating_proposal_id_proposal")
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["user_account.id"], name=op.f("fk_proposal_rating_user_id_user_account")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_proposal_rating")),
+        sa.UniqueConstraint(
+            "proposal_id", "user_id", name=op.f("uq_proposal_rating_proposal_id_user_id")
+        ),
+    )
+    with op.batch_alter_table("proposal_rating", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_proposal_rating_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
         "register_person",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("register_key", sa.String(length=64), nullable=False),
@@ -734,6 +1057,79 @@ def upgrade():
         batch_op.create_index(
             batch_op.f("ix_panel_membership_person_id"), ["person_id"], unique=False
         )
+
+    op.create_table(
+        "pilot_criterion",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("pilot_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("statement", sa.Text(), nullable=False),
+        sa.Column("target", sa.String(length=200), nullable=False),
+        sa.Column("frozen_at", civic.db.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["pilot_id"], ["pilot.id"], name=op.f("fk_pilot_criterion_pilot_id_pilot")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_pilot_criterion")),
+    )
+    with op.batch_alter_table("pilot_criterion", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_pilot_criterion_pilot_id"), ["pilot_id"], unique=False)
+
+    op.create_table(
+        "pilot_decision",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("pilot_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "outcome",
+            sa.Enum("go", "no_go", name="outcome", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column("summary", sa.Text(), nullable=False),
+        sa.Column("decided_at", civic.db.UTCDateTime(), nullable=False),
+        sa.Column("decided_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["decided_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_pilot_decision_decided_by_id_user_account"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["pilot_id"], ["pilot.id"], name=op.f("fk_pilot_decision_pilot_id_pilot")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_pilot_decision")),
+        sa.UniqueConstraint("pilot_id", name=op.f("uq_pilot_decision_pilot_id")),
+    )
+    op.create_table(
+        "pilot_rollout",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("pilot_id", sa.Integer(), nullable=False),
+        sa.Column("planned_for", sa.Date(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("planned_at", civic.db.UTCDateTime(), nullable=False),
+        sa.Column("done_at", civic.db.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["pilot_id"], ["pilot.id"], name=op.f("fk_pilot_rollout_pilot_id_pilot")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_pilot_rollout")),
+        sa.UniqueConstraint("pilot_id", name=op.f("uq_pilot_rollout_pilot_id")),
+    )
+    op.create_table(
+        "pilot_volunteer",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("pilot_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", civic.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["pilot_id"], ["pilot.id"], name=op.f("fk_pilot_volunteer_pilot_id_pilot")
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["user_account.id"], name=op.f("fk_pilot_volunteer_user_id_user_account")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_pilot_volunteer")),
+        sa.UniqueConstraint(
+            "pilot_id", "user_id", name=op.f("uq_pilot_volunteer_pilot_id_user_id")
+        ),
+    )
+    with op.batch_alter_table("pilot_volunteer", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_pilot_volunteer_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "invitation_deferral",
@@ -874,6 +1270,111 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_letter_code_person_id"), ["person_id"], unique=False)
 
     op.create_table(
+        "pilot_decision_reason",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("decision_id", sa.Integer(), nullable=False),
+        sa.Column("criterion_id", sa.Integer(), nullable=False),
+        sa.Column("met", sa.Boolean(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["criterion_id"],
+            ["pilot_criterion.id"],
+            name=op.f("fk_pilot_decision_reason_criterion_id_pilot_criterion"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["decision_id"],
+            ["pilot_decision.id"],
+            name=op.f("fk_pilot_decision_reason_decision_id_pilot_decision"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_pilot_decision_reason")),
+        sa.UniqueConstraint(
+            "decision_id",
+            "criterion_id",
+            name=op.f("uq_pilot_decision_reason_decision_id_criterion_id"),
+        ),
+    )
+    op.create_table(
+        "pilot_tester",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("pilot_id", sa.Integer(), nullable=False),
+        sa.Column("volunteer_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("drawn_at", civic.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["pilot_id"], ["pilot.id"], name=op.f("fk_pilot_tester_pilot_id_pilot")
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["user_account.id"], name=op.f("fk_pilot_tester_user_id_user_account")
+        ),
+        sa.ForeignKeyConstraint(
+            ["volunteer_id"],
+            ["pilot_volunteer.id"],
+            name=op.f("fk_pilot_tester_volunteer_id_pilot_volunteer"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_pilot_tester")),
+        sa.UniqueConstraint("pilot_id", "user_id", name=op.f("uq_pilot_tester_pilot_id_user_id")),
+        sa.UniqueConstraint("volunteer_id", name=op.f("uq_pilot_tester_volunteer_id")),
+    )
+    with op.batch_alter_table("pilot_tester", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_pilot_tester_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "pilot_evaluation",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("pilot_id", sa.Integer(), nullable=False),
+        sa.Column("criterion_id", sa.Integer(), nullable=False),
+        sa.Column("tester_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "verdict",
+            sa.Enum("met", "partly", "not_met", name="verdict", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column("comment", sa.Text(), nullable=True),
+        sa.Column("created_at", civic.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["criterion_id"],
+            ["pilot_criterion.id"],
+            name=op.f("fk_pilot_evaluation_criterion_id_pilot_criterion"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["pilot_id"], ["pilot.id"], name=op.f("fk_pilot_evaluation_pilot_id_pilot")
+        ),
+        sa.ForeignKeyConstraint(
+            ["tester_id"],
+            ["pilot_tester.id"],
+            name=op.f("fk_pilot_evaluation_tester_id_pilot_tester"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_pilot_evaluation")),
+        sa.UniqueConstraint(
+            "criterion_id", "tester_id", name=op.f("uq_pilot_evaluation_criterion_id_tester_id")
+        ),
+    )
+    with op.batch_alter_table("pilot_evaluation", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_pilot_evaluation_pilot_id"), ["pilot_id"], unique=False
+        )
+
+    op.create_table(
+        "pilot_feedback",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("pilot_id", sa.Integer(), nullable=False),
+        sa.Column("tester_id", sa.Integer(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("created_at", civic.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["pilot_id"], ["pilot.id"], name=op.f("fk_pilot_feedback_pilot_id_pilot")
+        ),
+        sa.ForeignKeyConstraint(
+            ["tester_id"],
+            ["pilot_tester.id"],
+            name=op.f("fk_pilot_feedback_tester_id_pilot_tester"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_pilot_feedback")),
+    )
+    with op.batch_alter_table("pilot_feedback", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_pilot_feedback_pilot_id"), ["pilot_id"], unique=False)
+
+    op.create_table(
         "resident_link",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -909,6 +1410,19 @@ def upgrade():
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
     op.drop_table("resident_link")
+    with op.batch_alter_table("pilot_feedback", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_pilot_feedback_pilot_id"))
+
+    op.drop_table("pilot_feedback")
+    with op.batch_alter_table("pilot_evaluation", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_pilot_evaluation_pilot_id"))
+
+    op.drop_table("pilot_evaluation")
+    with op.batch_alter_table("pilot_tester", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_pilot_tester_user_id"))
+
+    op.drop_table("pilot_tester")
+    op.drop_table("pilot_decision_reason")
     with op.batch_alter_table("letter_code", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_letter_code_person_id"))
 
@@ -919,6 +1433,16 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_invitation_deferral_panel_id"))
 
     op.drop_table("invitation_deferral")
+    with op.batch_alter_table("pilot_volunteer", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_pilot_volunteer_user_id"))
+
+    op.drop_table("pilot_volunteer")
+    op.drop_table("pilot_rollout")
+    op.drop_table("pilot_decision")
+    with op.batch_alter_table("pilot_criterion", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_pilot_criterion_pilot_id"))
+
+    op.drop_table("pilot_criterion")
     with op.batch_alter_table("panel_membership", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_panel_membership_person_id"))
         batch_op.drop_index(batch_op.f("ix_panel_membership_panel_id"))
@@ -936,6 +1460,31 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_register_person_area"))
 
     op.drop_table("register_person")
+    with op.batch_alter_table("proposal_rating", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_proposal_rating_user_id"))
+
+    op.drop_table("proposal_rating")
+    with op.batch_alter_table("proposal_progress", schema=None) as batch_op:
+        batch_op.drop_index("ix_proposal_progress_proposal_id")
+
+    op.drop_table("proposal_progress")
+    with op.batch_alter_table("proposal_note", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_proposal_note_proposal_id"))
+
+    op.drop_table("proposal_note")
+    with op.batch_alter_table("proposal_answer", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_proposal_answer_draft",
+            sqlite_where=sa.text("published_at IS NULL"),
+            postgresql_where=sa.text("published_at IS NULL"),
+        )
+
+    op.drop_table("proposal_answer")
+    with op.batch_alter_table("pilot", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_pilot_status"))
+        batch_op.drop_index(batch_op.f("ix_pilot_agency_id"))
+
+    op.drop_table("pilot")
     with op.batch_alter_table("idea_report", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_idea_report_reporter_id"))
 
@@ -957,10 +1506,20 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_register_import_actor_id"))
 
     op.drop_table("register_import")
+    with op.batch_alter_table("proposal", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_proposal_assignee_id"))
+        batch_op.drop_index(batch_op.f("ix_proposal_agency_id"))
+
+    op.drop_table("proposal")
     with op.batch_alter_table("panel_quota", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_panel_quota_panel_id"))
 
     op.drop_table("panel_quota")
+    op.drop_table("notification_preference")
+    with op.batch_alter_table("notification", schema=None) as batch_op:
+        batch_op.drop_index("ix_notification_user_state")
+
+    op.drop_table("notification")
     with op.batch_alter_table("login_session", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_login_session_user_id"))
 
@@ -977,6 +1536,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_idea_agency_id"))
 
     op.drop_table("idea")
+    with op.batch_alter_table("draw", schema=None) as batch_op:
+        batch_op.drop_index("ix_draw_purpose_subject")
+
+    op.drop_table("draw")
     with op.batch_alter_table("account_token", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_account_token_user_id"))
 
@@ -985,10 +1548,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_user_account_agency_id"))
 
     op.drop_table("user_account")
-    with op.batch_alter_table("proposal", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_proposal_agency_id"))
-
-    op.drop_table("proposal")
     with op.batch_alter_table("panel", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_panel_agency_id"))
 
