@@ -37,7 +37,7 @@ class GreedyBuilder:
         need_sum = np.bincount(self.feature_of_row, weights=need, minlength=self.nfeat)
         if np.any(need_sum > slots):
             return None
-        ok = avail & (self.member @ (count >= p.qmax).astype(np.float64) == 0)
+        ok: BoolArray = avail & (self.member @ (count >= p.qmax).astype(np.float64) == 0)
         for f in np.flatnonzero(need_sum >= slots):
             ok &= self.member @ ((need > 0) & (self.feature_of_row == f)).astype(np.float64) > 0
         return ok

@@ -30,6 +30,7 @@ PRICE_TOL = 1e-9
 FIX_TOL = 1e-7
 SEED_ROUNDS = 4
 ENOUGH = 0.05
+BATCH = 8
 
 
 class Master:
@@ -55,12 +56,26 @@ class Master:
         h.changeColCost(0, 1.0)
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
         t_cols = np.arange(1, nf + 1, dtype=np.int32)
-        h.addRows(nf, np.zeros(nf), np.full(nf, inf), nf,
-                  np.arange(nf, dtype=np.int32), t_cols, np.full(nf, -1.0))
+        h.addRows(
+            nf,
+            np.zeros(nf),
+            np.full(nf, inf),
+            nf,
+            np.arange(nf, dtype=np.int32),
+            t_cols,
+            np.full(nf, -1.0),
+        )
         link_index = np.ravel(np.column_stack([t_cols, np.zeros(nf, dtype=np.int32)]))
         link_value = np.tile([1.0, -1.0], nf)
-        h.addRows(nf, np.zeros(nf), np.full(nf, inf), 2 * nf,
-                  np.arange(0, 2 * nf, 2, dtype=np.int32), link_index.astype(np.int32), link_value)
+        h.addRows(
+            nf,
+            np.zeros(nf),
+            np.full(nf, inf),
+            2 * nf,
+            np.arange(0, 2 * nf, 2, dtype=np.int32),
+            link_index.astype(np.int32),
+            link_value,
+        )
         h.addRow(-inf, 1.0, 0, np.array([], dtype=np.int32), np.array([]))
         self.nf = nf
         self.h = h
@@ -133,19 +148,30 @@ class Leximin:
             covered[found[0]] = True
 
     def price(self, y: FloatArray, yhat: float) -> bool:
-        """Add panels that improve the master LP; False when none exists (LP optimal)."""
+        """Add panels that improve the master LP; False when none exists (LP optimal).
+
+        Greedy panels come in a batch: after each one, its members' weights are halved so
+        that the next panel favours other people (the LP then mixes them).
+        """
         added = False
-        for t in range(4):
-            noise = self.rng.random(self.p.n) * (1e-9 if t == 0 else 0.3 * y.max())
-            panel = self.greedy.build(y + noise)
-            if panel is not None and y[panel].sum() > yhat + PRICE_TOL:
+        weight = y.copy()
+        for _ in range(BATCH):
+            panel = self.greedy.build(weight + self.rng.random(self.p.n) * 1e-9)
+            if panel is None:
+                break
+            if y[panel].sum() > yhat + PRICE_TOL:
                 added |= self.master.add(panel)
+            weight[panel] *= 0.5
         if added:
             return True
         found = self.search.best(y, yhat + ENOUGH * max(yhat, 1e-9), yhat + PRICE_TOL)
         if found is None or found[1] <= yhat + PRICE_TOL:
             return False
-        return self.master.add(found[0])
+        added = self.master.add(found[0])
+        for panel in self.search.improving:
+            if y[panel].sum() > yhat + PRICE_TOL and self.p.is_panel(panel):
+                added |= self.master.add(panel)
+        return added
 
     def level(self) -> None:
         """Maximise the smallest unsettled probability, then settle everyone stuck at it."""

@@ -108,9 +108,7 @@ def _membership(people: Sequence[Person], quotas: Sequence[Quota]) -> BoolArray:
                 raise InvalidInput(f"Person {person.id} has no value for feature {feature}.")
             j = index.get((feature, value))
             if j is None:
-                raise InvalidInput(
-                    f"Person {person.id} has {feature}={value}, which has no quota."
-                )
+                raise InvalidInput(f"Person {person.id} has {feature}={value}, which has no quota.")
             member[i, j] = True
     return member
 

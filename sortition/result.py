@@ -48,14 +48,14 @@ def build_distribution(
     """Normalise weights, drop empty panels, sort ids and compute each person's probability."""
     total = sum(w for w in weights if w > 0)
     pairs = sorted(
-        (tuple(sorted(ids[i] for i in panel)), w / total)
+        (tuple(sorted(ids[i] for i in panel)), float(w) / total)
         for panel, w in zip(panels, weights, strict=True)
         if w > 1e-12
     )
     probs = dict.fromkeys(ids, 0.0)
     for panel_ids, w in pairs:
         for pid in panel_ids:
-            probs[pid] += w
+            probs[pid] += float(w)
     free_probs = [probs[pid] for pid, f in zip(ids, free, strict=True) if f]
     return Distribution(
         algorithm=algorithm,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
 import highspy
@@ -12,7 +14,7 @@ from sortition.model import FloatArray, IntArray, Problem
 _INF = highspy.kHighsInf
 
 
-def _rows(problem: Problem) -> tuple[list[float], list[float], list[IntArray]]:
+def panel_rows(problem: Problem) -> tuple[list[float], list[float], list[IntArray]]:
     """Size row, quota rows and household rows as (lower, upper, member indices)."""
     lower: list[float] = [float(problem.k)]
     upper: list[float] = [float(problem.k)]
@@ -28,9 +30,30 @@ def _rows(problem: Problem) -> tuple[list[float], list[float], list[IntArray]]:
     return lower, upper, members
 
 
+_banner_shown = False
+
+
+def _quiet_highs() -> highspy.Highs:
+    # HiGHS prints a banner on stdout when the first instance is made; keep stdout clean.
+    global _banner_shown
+    if _banner_shown:
+        return highspy.Highs()  # type: ignore[no-untyped-call]
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            h = highspy.Highs()  # type: ignore[no-untyped-call]
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    _banner_shown = True
+    return h
+
+
 def new_highs() -> highspy.Highs:
     """A silent, deterministic HiGHS instance."""
-    h = highspy.Highs()
+    h = _quiet_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("random_seed", 0)
     h.setOptionValue("threads", 1)
@@ -52,7 +75,7 @@ class PanelSearch:
         h.changeColsIntegrality(
             n, np.arange(n, dtype=np.int32), np.full(n, highspy.HighsVarType.kInteger)
         )
-        row_lo, row_hi, members = _rows(problem)
+        row_lo, row_hi, members = panel_rows(problem)
         starts = np.cumsum([0] + [len(m) for m in members[:-1]]).astype(np.int32)
         index = np.concatenate(members).astype(np.int32)
         h.addRows(
@@ -68,6 +91,8 @@ class PanelSearch:
         self.enough = np.inf
         self.floor = -np.inf
         h.cbMipInterrupt.subscribe(self._on_interrupt_check)
+        h.cbMipImprovingSolution.subscribe(self._on_improving)
+        self.improving: list[IntArray] = []
         self.h = h
 
     def best(
@@ -82,6 +107,7 @@ class PanelSearch:
         n = self.problem.n
         self.h.changeColsCost(n, np.arange(n, dtype=np.int32), weights.astype(np.float64))
         self.enough = enough
+        self.improving = []
         self.floor = floor
         self.h.run()
         status = self.h.getModelStatus()
@@ -98,6 +124,10 @@ class PanelSearch:
         values = np.asarray(self.h.getSolution().col_value)
         panel = np.flatnonzero(values > 0.5).astype(np.int64)
         return panel, float(weights[panel].sum())
+
+    def _on_improving(self, event: Any) -> None:
+        values = np.asarray(event.data_out.mip_solution)
+        self.improving.append(np.flatnonzero(values > 0.5).astype(np.int64))
 
     def _on_interrupt_check(self, event: Any) -> None:
         # Stop once a panel worth `enough` is known, or once none can beat `floor`.
