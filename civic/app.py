@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from civic import i18n, security
+from civic import i18n, logging_setup, security
 from civic.config import CONFIGS, Config, ProductionConfig, instance_path
 from civic.errors import register_error_handlers
 from civic.extensions import babel, csrf, db, login_manager, migrate
@@ -43,10 +43,27 @@ def _register_blueprints(app: Flask) -> None:
     from proposals import bp as proposals_bp
 
     app.register_blueprint(proposals_bp, url_prefix="/ideas")
+    from civic.api import bp as api_bp
+    from civic.dashboard import bp as dashboard_bp
+
+    app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    from civic.notifications import bp as notifications_bp
+    from proposals.inbox_views import inbox_bp
+    from proposals.inbox_views import public_bp as agencies_bp
+
+    app.register_blueprint(inbox_bp, url_prefix="/inbox")
+    app.register_blueprint(agencies_bp, url_prefix="/agencies")
+    app.register_blueprint(notifications_bp, url_prefix="/notifications")
+    from civic.draws import bp as draws_bp
+    from proposals.pilot_views import bp as pilots_bp
+
+    app.register_blueprint(draws_bp, url_prefix="/draws")
+    app.register_blueprint(pilots_bp, url_prefix="/pilots")
 
 
 def _register_cli(app: Flask) -> None:
-    from civic import demo
+    from civic import backup, demo
     from civic.audit import cli as audit_cli
     from civic.mail import cli as mail_cli
     from civic.scheduling import cli as scheduling_cli
@@ -55,6 +72,7 @@ def _register_cli(app: Flask) -> None:
     mail_cli.register(app)
     scheduling_cli.register(app)
     demo.register(app)
+    backup.register(app)
     from panels import cli as panels_cli
 
     panels_cli.register(app)
@@ -62,10 +80,12 @@ def _register_cli(app: Flask) -> None:
 
 def _register_jobs() -> None:
     """Each feature package registers its sweeps (idempotent: safe for every app built)."""
+    from civic import retention
     from panels import jobs as panels_jobs
     from voting import jobs as voting_jobs
 
     voting_jobs.register_jobs()
+    retention.register_jobs()
     panels_jobs.register_jobs()
 
 
@@ -75,6 +95,7 @@ def create_app(
     """Build a Civic app from a config class or name (default: $CIVIC_ENV) plus overrides."""
     app = Flask(__name__, instance_path=str(instance_path()))
     _load_config(app, config, overrides)
+    logging_setup.init_app(app)
     os.makedirs(app.instance_path, exist_ok=True)
     import civic.models  # noqa: F401  (every table, for migrations and create_all)
 

@@ -13,6 +13,15 @@ def _register_reply_pages(state: BlueprintSetupState) -> None:
     state.app.register_blueprint(reply_bp, url_prefix="/reply")
 
 
-from panels import admin_views, clerk_views, jobs, resident_views, views  # noqa: E402,F401
+from panels import (  # noqa: E402,F401
+    admin_views,
+    clerk_views,
+    jobs,
+    panel_views,
+    public_views,
+    resident_views,
+    views,
+    work,
+)
 
 jobs.register_jobs()

@@ -12,6 +12,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    DateTimeLocalField,
     DecimalField,
     IntegerField,
     RadioField,
@@ -195,4 +196,122 @@ class IssueCodeForm(FlaskForm):
 
     register_id = StringField(
         _l("Register id"), validators=[InputRequired(_l("Enter a register id.")), Length(max=100)]
+    )
+
+
+# --- The draw, membership and the panel's work --------------------------------------------
+
+END_CHOICES = [
+    ("withdrawn", _l("Withdrew")),
+    ("no_show", _l("Did not show up")),
+]
+SCORE_CHOICES = [
+    ("1", _l("1: very poor")),
+    ("2", _l("2: poor")),
+    ("3", _l("3: fair")),
+    ("4", _l("4: good")),
+    ("5", _l("5: very good")),
+]
+VOTE_CHOICES = [("yes", _l("For")), ("no", _l("Against")), ("abstain", _l("Abstain"))]
+
+
+class SeedForm(FlaskForm):
+    """The public seed of a panel draw."""
+
+    seed = StringField(
+        _l("Public seed"),
+        validators=[InputRequired(_l("Enter the public seed.")), Length(max=200)],
+    )
+
+
+class EndSeatForm(FlaskForm):
+    """End a seat early."""
+
+    reason = RadioField(
+        _l("Why the seat ends"),
+        choices=choices(END_CHOICES),
+        validators=[InputRequired(_l("Choose a reason."))],
+    )
+
+
+class MeetingForm(FlaskForm):
+    """Plan a meeting."""
+
+    starts_at = DateTimeLocalField(
+        _l("Date and time"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(_l("Enter the date and time."))],
+    )
+    place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
+    online_url = StringField(_l("Online link"), validators=[Optional(), Length(max=500)])
+    agenda = TextAreaField(
+        _l("Agenda"), validators=[InputRequired(_l("Write the agenda.")), Length(max=5000)]
+    )
+
+
+class ExpenseForm(FlaskForm):
+    """An expense entry."""
+
+    membership_id = SelectField(_l("Member"), coerce=int, validate_choice=True)
+    meeting_id = SelectField(_l("Meeting"), coerce=int, validate_choice=True)
+    amount = StringField(
+        _l("Amount in euros"), validators=[InputRequired(_l("Enter an amount.")), Length(max=12)]
+    )
+    note = StringField(
+        _l("What for"), validators=[InputRequired(_l("Say what it was for.")), Length(max=200)]
+    )
+
+
+class StepForm(FlaskForm):
+    """A step of the journey."""
+
+    title = StringField(
+        _l("Step"), validators=[InputRequired(_l("Name the step.")), Length(max=200)]
+    )
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+
+
+class RatingForm(FlaskForm):
+    """A member's rating of one step."""
+
+    score = RadioField(
+        _l("Your rating"),
+        choices=choices(SCORE_CHOICES),
+        validators=[InputRequired(_l("Choose a rating from 1 to 5."))],
+    )
+    pain_points = TextAreaField(
+        _l("Pain points (what went wrong or was hard)"),
+        validators=[Optional(), Length(max=5000)],
+    )
+
+
+class RecommendationForm(FlaskForm):
+    """Draft a recommendation."""
+
+    title = StringField(
+        _l("Title"),
+        validators=[InputRequired(_l("Give the recommendation a title.")), Length(max=200)],
+    )
+    body = TextAreaField(
+        _l("Recommendation"),
+        validators=[InputRequired(_l("Write the recommendation.")), Length(max=5000)],
+    )
+    step_id = SelectField(_l("Step of the journey"), coerce=int, validate_choice=True)
+
+
+class CommentForm(FlaskForm):
+    """A comment on a recommendation."""
+
+    body = TextAreaField(
+        _l("Your comment"), validators=[InputRequired(_l("Write your comment.")), Length(max=5000)]
+    )
+
+
+class VoteForm(FlaskForm):
+    """A member's vote on a recommendation."""
+
+    choice = RadioField(
+        _l("Your vote"),
+        choices=choices(VOTE_CHOICES),
+        validators=[InputRequired(_l("Choose for, against or abstain."))],
     )

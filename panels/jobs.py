@@ -17,6 +17,7 @@ from panels.notices import recipient, send_reminder_mail
 
 DEFAULT_REMINDER_DAYS = 7
 SWEEP_SECONDS = 15 * 60
+ROTATION_SECONDS = 3600
 
 
 def reminder_days() -> int:
@@ -103,3 +104,11 @@ def register_jobs() -> None:
 
     register_job("panels.send_reminders", send_reminders, seconds=SWEEP_SECONDS)
     register_job("panels.close_replies", close_replies, seconds=SWEEP_SECONDS)
+    register_job("panels.rotate_members", rotate_members, seconds=ROTATION_SECONDS)
+
+
+def rotate_members(now: datetime | None = None) -> int:
+    """Due rotations and term ends, refilled from the reserves (see panels.membership)."""
+    from panels.membership import rotate_due
+
+    return rotate_due(now)

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Date,
     Enum,
     ForeignKey,
@@ -151,6 +152,9 @@ class Panel(db.Model):  # type: ignore[name-defined,misc]
     # Share of the seats replaced at every rotation, in percent (a third: 33).
     rotation_percent: Mapped[int] = mapped_column(Integer)
     rest_months: Mapped[int] = mapped_column(Integer)
+    # Set when the first draw seats the panel; rotations count from this day.
+    seated_on: Mapped[date | None] = mapped_column(Date)
+    rotations_done: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[PanelStatus] = mapped_column(_enum(PanelStatus, 20), default=PanelStatus.DRAFT)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
@@ -195,8 +199,21 @@ class MembershipStatus(enum.StrEnum):
     ENDED = "ended"
 
 
+class EndReason(enum.StrEnum):
+    """Why a seat ended."""
+
+    ROTATION = "rotation"
+    TERM_END = "term_end"
+    WITHDRAWN = "withdrawn"
+    NO_SHOW = "no_show"
+    PANEL_CLOSED = "panel_closed"
+
+
 class PanelMembership(db.Model):  # type: ignore[name-defined,misc]
-    """A person's seat on a panel; waves skip people serving or inside their rest period."""
+    """A person's seat on a panel; waves skip people serving or inside their rest period.
+
+    Seated by a draw (`draw_id`, the volunteer's yes `invitation_id`) or from the reserve
+    list; `rotation_rank` orders members who started the same day for staggered rotation."""
 
     __tablename__ = "panel_membership"
 
@@ -208,6 +225,21 @@ class PanelMembership(db.Model):  # type: ignore[name-defined,misc]
     )
     started_on: Mapped[date] = mapped_column(Date)
     ended_on: Mapped[date | None] = mapped_column(Date)
+    invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitation.id"), index=True)
+    draw_id: Mapped[int | None] = mapped_column(ForeignKey("draw.id"))
+    # True when seated from the reserve list (replacement), False when drawn.
+    from_reserve: Mapped[bool] = mapped_column(Boolean, default=False)
+    rotation_rank: Mapped[int] = mapped_column(Integer, default=0)
+    term_ends_on: Mapped[date | None] = mapped_column(Date)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    end_reason: Mapped[EndReason | None] = mapped_column(_enum(EndReason, 20))
+
+    person = relationship("RegisterPerson", lazy="joined")
+
+    @property
+    def pseudonym(self) -> str:
+        """The public pseudonym in draw records: V + the yes invitation's id."""
+        return f"V{self.invitation_id}"
 
 
 class Wave(db.Model):  # type: ignore[name-defined,misc]
@@ -368,3 +400,139 @@ class CodeAttempt(db.Model):  # type: ignore[name-defined,misc]
     scope: Mapped[str] = mapped_column(String(10))
     key: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, index=True)
+
+
+# --- The panel's work: meetings, attendance, payments, journey map, recommendations ---------
+
+
+class Meeting(db.Model):  # type: ignore[name-defined,misc]
+    """A meeting of a panel: when, where (a place or an online link), the agenda."""
+
+    __tablename__ = "panel_meeting"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panel.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    place: Mapped[str | None] = mapped_column(String(200))
+    online_url: Mapped[str | None] = mapped_column(String(500))
+    agenda: Mapped[str] = mapped_column(Text, default="")
+    # Set when the attendance is recorded: the meeting was held.
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+
+class Attendance(db.Model):  # type: ignore[name-defined,misc]
+    """Whether a member attended a meeting."""
+
+    __tablename__ = "panel_attendance"
+    __table_args__ = (UniqueConstraint("meeting_id", "membership_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("panel_meeting.id"), index=True)
+    membership_id: Mapped[int] = mapped_column(ForeignKey("panel_membership.id"), index=True)
+    present: Mapped[bool] = mapped_column(Boolean)
+
+
+class PaymentKind(enum.StrEnum):
+    """A stipend for attending, or an expense claimed."""
+
+    STIPEND = "stipend"
+    EXPENSE = "expense"
+
+
+class PanelPayment(db.Model):  # type: ignore[name-defined,misc]
+    """A stipend or expense entry of a member for a meeting (entries are only added)."""
+
+    __tablename__ = "panel_payment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    membership_id: Mapped[int] = mapped_column(ForeignKey("panel_membership.id"), index=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("panel_meeting.id"), index=True)
+    kind: Mapped[PaymentKind] = mapped_column(_enum(PaymentKind, 10))
+    amount: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+
+class JourneyStep(db.Model):  # type: ignore[name-defined,misc]
+    """One step of the life event or customer journey the panel maps."""
+
+    __tablename__ = "panel_journey_step"
+    __table_args__ = (UniqueConstraint("panel_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panel.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class StepRating(db.Model):  # type: ignore[name-defined,misc]
+    """A member's rating (1 very poor .. 5 very good) of a step, with pain points."""
+
+    __tablename__ = "panel_step_rating"
+    __table_args__ = (UniqueConstraint("step_id", "membership_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    step_id: Mapped[int] = mapped_column(ForeignKey("panel_journey_step.id"), index=True)
+    membership_id: Mapped[int] = mapped_column(ForeignKey("panel_membership.id"), index=True)
+    score: Mapped[int] = mapped_column(SmallInteger)
+    pain_points: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+
+class RecommendationStatus(enum.StrEnum):
+    """draft → voting → adopted / rejected; adopted ones are later submitted."""
+
+    DRAFT = "draft"
+    VOTING = "voting"
+    ADOPTED = "adopted"
+    REJECTED = "rejected"
+
+
+class Recommendation(db.Model):  # type: ignore[name-defined,misc]
+    """A recommendation drafted by a member, linked to a journey step (or the whole journey)."""
+
+    __tablename__ = "panel_recommendation"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panel.id"), index=True)
+    step_id: Mapped[int | None] = mapped_column(ForeignKey("panel_journey_step.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    author_membership_id: Mapped[int | None] = mapped_column(ForeignKey("panel_membership.id"))
+    status: Mapped[RecommendationStatus] = mapped_column(
+        _enum(RecommendationStatus, 10), default=RecommendationStatus.DRAFT
+    )
+    ballot_id: Mapped[int | None] = mapped_column(ForeignKey("ballot.id"))
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("panel_submission.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+    step = relationship("JourneyStep", lazy="joined")
+
+
+class RecommendationComment(db.Model):  # type: ignore[name-defined,misc]
+    """A member's comment in the discussion of a recommendation."""
+
+    __tablename__ = "panel_recommendation_comment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recommendation_id: Mapped[int] = mapped_column(
+        ForeignKey("panel_recommendation.id"), index=True
+    )
+    membership_id: Mapped[int] = mapped_column(ForeignKey("panel_membership.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+
+class PanelSubmission(db.Model):  # type: ignore[name-defined,misc]
+    """Adopted recommendations sent together to the agency as ONE proposal (origin 'panel')."""
+
+    __tablename__ = "panel_submission"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    panel_id: Mapped[int] = mapped_column(ForeignKey("panel.id"), index=True)
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id"))
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import calendar
 import enum
 import functools
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -249,3 +250,70 @@ def quota_problem(
     if not 0 <= share <= 100 or not 0 <= tolerance <= 100:
         return "share_range"
     return None
+
+
+# --- The panel draw, rotation and the journey map (points 5-8) ---------------------------------
+
+UNKNOWN = "unknown"
+AGE_GROUPS = ((18, 34), (35, 49), (50, 64), (65, None))
+
+
+def age_group(birth_year: int, year: int) -> str:
+    """The age band of a birth year in `year` (age as year - birth year), e.g. "35-49"."""
+    age = year - birth_year
+    for low, high in AGE_GROUPS:
+        if high is None or age <= high:
+            return f"{low}-{high}" if high is not None else f"{low}+"
+    return UNKNOWN  # pragma: no cover - the last band is open
+
+
+def share_to_counts(share: float, tolerance: float, size: int) -> tuple[int, int]:
+    """Seat counts (min, max) for a population share ± tolerance (percentage points) of
+    `size` seats: the lower bound rounded down, the upper bound up (never stricter than
+    asked), both clipped to 0..size."""
+    low = max(0.0, share - tolerance) * size / 100
+    high = min(100.0, share + tolerance) * size / 100
+    return max(0, math.floor(low + 1e-9)), min(size, math.ceil(high - 1e-9))
+
+
+def open_quotas(
+    named: Iterable[tuple[str, str]], values: Iterable[tuple[str, str]], size: int
+) -> list[tuple[str, str, int, int]]:
+    """A 0..size quota for every (feature, value) in the pool that no quota names, so that
+    everyone can be drawn (the engine needs a quota for every value of a quota feature)."""
+    known = set(named)
+    return [(f, v, 0, size) for f, v in sorted(set(values) - known)]
+
+
+def quotas_hold(
+    counts: Mapping[tuple[str, str], int], quotas: Iterable[tuple[str, str, int, int]]
+) -> bool:
+    """True when every quota (feature, value, min, max) holds for the member counts."""
+    return all(lo <= counts.get((f, v), 0) <= hi for f, v, lo, hi in quotas)
+
+
+def rotation_date(seated_on: date, rotation_months: int, done: int) -> date | None:
+    """When the next rotation is due, after `done` rotations; None without rotation."""
+    if rotation_months <= 0:
+        return None
+    return add_months(seated_on, rotation_months * (done + 1))
+
+
+def term_end(started_on: date, term_months: int) -> date:
+    """The day a seat taken on `started_on` ends by its term."""
+    return add_months(started_on, term_months)
+
+
+def rating_band(average: float | None) -> str:
+    """A word for an average step rating (1-5), so colour never carries meaning alone."""
+    if average is None:
+        return "none"
+    if average < 2:
+        return "very_poor"
+    if average < 3:
+        return "poor"
+    if average < 4:
+        return "fair"
+    if average < 4.5:
+        return "good"
+    return "very_good"

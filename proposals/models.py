@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    inspect,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from civic import clock
@@ -126,9 +140,21 @@ class OriginType(enum.StrEnum):
 
 
 class ProposalStatus(enum.StrEnum):
-    """A proposal's state in the agency inbox (extended by the inbox)."""
+    """A proposal's state in the agency inbox (see docs/inbox.md)."""
 
-    OPEN = "open"
+    OPEN = "open"  # no final answer published yet ("needs more time" keeps it open)
+    ANSWERED = "answered"  # a final answer is published; revisions keep this state
+    DONE = "done"  # a progress update at 100 % marked it done
+
+
+class AnswerKind(enum.StrEnum):
+    """The comply-or-explain answer to a proposal."""
+
+    ADOPTED = "adopted"
+    ADOPTED_IN_PART = "adopted_in_part"
+    TO_PILOT = "to_pilot"
+    REJECTED = "rejected"
+    NEEDS_MORE_TIME = "needs_more_time"  # a new deadline, once, with a reason
 
 
 class Proposal(db.Model):  # type: ignore[name-defined,misc]
@@ -147,8 +173,18 @@ class Proposal(db.Model):  # type: ignore[name-defined,misc]
     status: Mapped[ProposalStatus] = mapped_column(
         _enum(ProposalStatus, 20), default=ProposalStatus.OPEN
     )
+    # The inbox (proposals.inbox, proposals.answers, proposals.progress) keeps these.
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # Kind of the newest published final answer (never "needs more time").
+    answer_kind: Mapped[AnswerKind | None] = mapped_column(_enum(AnswerKind, 20))
+    # When the first final answer was published (on time: answered_at <= response_due_at).
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The last escalation e-mail to the agency's lead (at most one per week per item).
+    last_escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     agency = relationship("Agency", lazy="joined")
+    assignee = relationship("User", foreign_keys=[assignee_id], lazy="joined")
 
     # One inbox item per origin, whatever runs twice.
     __table_args__ = (UniqueConstraint("origin_type", "origin_id"),)
@@ -157,3 +193,132 @@ class Proposal(db.Model):  # type: ignore[name-defined,misc]
 from proposals.similarity import attach_index  # noqa: E402
 
 attach_index(Idea.__table__)
+
+
+# --- the agency inbox: answers, internal notes, progress, ratings (see docs/inbox.md) ---
+
+
+class ProgressStatus(enum.StrEnum):
+    """Where the implementation of an answered proposal stands."""
+
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    DELAYED = "delayed"
+    DONE = "done"  # only with 100 %
+
+
+class ProposalAnswer(db.Model):  # type: ignore[name-defined,misc]
+    """An agency's answer to a proposal: a draft (no version) until published.
+
+    Published answers are never changed: a revision is a new row with the next version, and
+    every published version stays public (see `_refuse_published_changes`)."""
+
+    __tablename__ = "proposal_answer"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"))
+    version: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[AnswerKind] = mapped_column(_enum(AnswerKind, 20))
+    summary: Mapped[str] = mapped_column(String(200))
+    explanation: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    new_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "version"),
+        # At most one draft per proposal.
+        Index(
+            "uq_proposal_answer_draft",
+            "proposal_id",
+            unique=True,
+            sqlite_where=text("published_at IS NULL"),
+            postgresql_where=text("published_at IS NULL"),
+        ),
+    )
+
+    @property
+    def published(self) -> bool:
+        return self.published_at is not None
+
+    def as_audit(self) -> dict[str, Any]:
+        """The fields recorded in the audit log."""
+        return {
+            "version": self.version,
+            "kind": self.kind.value,
+            "summary": self.summary,
+            "reason": self.reason,
+            "new_due_at": self.new_due_at.isoformat() if self.new_due_at else None,
+        }
+
+
+class InternalNote(db.Model):  # type: ignore[name-defined,misc]
+    """A note of the agency's staff on a proposal; never shown in public or in open data."""
+
+    __tablename__ = "proposal_note"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+    author = relationship("User", lazy="joined")
+
+
+class ProgressUpdate(db.Model):  # type: ignore[name-defined,misc]
+    """One progress report after adoption; rows are only ever added."""
+
+    __tablename__ = "proposal_progress"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"))
+    status: Mapped[ProgressStatus] = mapped_column(_enum(ProgressStatus, 20))
+    percent: Mapped[int] = mapped_column(Integer)
+    milestone: Mapped[str] = mapped_column(Text)
+    on_date: Mapped[date] = mapped_column(Date)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+    __table_args__ = (
+        CheckConstraint("percent >= 0 AND percent <= 100", name="percent_range"),
+        CheckConstraint("status <> 'done' OR percent = 100", name="done_at_100"),
+        Index("ix_proposal_progress_proposal_id", "proposal_id", "id"),
+    )
+
+
+class Rating(db.Model):  # type: ignore[name-defined,misc]
+    """A stakeholder's rating of a proposal's published answer: 1-5, once per person."""
+
+    __tablename__ = "proposal_rating"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "user_id"),
+        CheckConstraint("score >= 1 AND score <= 5", name="score_range"),
+    )
+
+
+@event.listens_for(ProposalAnswer, "before_update")
+def _refuse_published_changes(mapper: Any, connection: Any, target: ProposalAnswer) -> None:
+    """A published answer is immutable, whatever code tries to change it."""
+    state = inspect(target)
+    before = state.committed_state.get("published_at", target.published_at)
+    if isinstance(before, datetime):
+        raise ValueError("a published answer is never changed; publish a new version")
+
+
+@event.listens_for(ProposalAnswer, "before_delete")
+def _refuse_published_delete(mapper: Any, connection: Any, target: ProposalAnswer) -> None:
+    if target.published_at is not None:
+        raise ValueError("a published answer is never deleted")

@@ -87,6 +87,8 @@ class EventKind(enum.StrEnum):
     RESTORED = "restored"
     REACHED = "reached"
     EXPIRED = "expired"
+    ANSWERED = "answered"  # the agency published an answer (proposals.answers)
+    PILOT = "pilot"  # a step of the idea's pilot (proposals.pilots)
 
 
 def next_status(status: IdeaStatus, action: Action) -> IdeaStatus | None:

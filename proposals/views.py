@@ -20,7 +20,7 @@ from civic.extensions import db
 from proposals import bp, ideas, rules, screening, similarity
 from proposals.forms import REASON_LABELS, IdeaForm, MergeForm, RejectForm, ReportForm
 from proposals.inbox import proposal_for
-from proposals.models import Idea, IdeaEvent, OriginType
+from proposals.models import AnswerKind, Idea, IdeaEvent, OriginType
 from proposals.rules import EventKind, IdeaStatus, RejectReason
 from voting import rules as voting_rules
 
@@ -253,6 +253,20 @@ def _event_text(event: IdeaEvent) -> str:
             else _("Expired: %(votes)s of %(n)s votes by the deadline.")
         )
         return template % {"votes": data.get("votes", 0), "n": data.get("threshold", 0)}
+    if kind == EventKind.ANSWERED:
+        from proposals.answers import KIND_LABELS as ANSWER_LABELS
+
+        label = ANSWER_LABELS.get(AnswerKind(data.get("answer", "adopted")), "")
+        return _(
+            "The agency answered (version %(n)s): %(kind)s. %(summary)s",
+            n=data.get("version"),
+            kind=label,
+            summary=data.get("summary", ""),
+        )
+    if kind == EventKind.PILOT:
+        from proposals import pilots
+
+        return pilots.event_text(data)
     return str(EVENT_LABELS[kind])
 
 

@@ -60,8 +60,10 @@ def main() -> int:
         head + "\n    # ### end Alembic commands ###\n" + RULES_CALL + "\n\ndef downgrade" + tail
     )
     generated.unlink()
-    TARGET.write_text(source)
-    subprocess.run([sys.executable, "-m", "ruff", "format", str(TARGET)], cwd=ROOT, check=True)
+    TARGET.write_text("\n".join(line.rstrip() for line in source.splitlines()) + "\n")
+    ruff = [sys.executable, "-m", "ruff"]
+    subprocess.run([*ruff, "check", "--fix", "--quiet", str(TARGET)], cwd=ROOT, check=True)
+    subprocess.run([*ruff, "format", "--quiet", str(TARGET)], cwd=ROOT, check=True)
     print(f"wrote {TARGET.relative_to(ROOT)}")
     return 0
 

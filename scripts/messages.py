@@ -30,8 +30,18 @@ UNITS: dict[str, tuple[list[str], str]] = {
     "mail": (["civic/mail", "civic/templates/mail"], "civic/mail"),
     "scheduling": (["civic/scheduling"], "civic/scheduling"),
     "panels": (["panels", "civic/templates/panels"], "panels"),
-    "proposals": (["proposals", "civic/templates/proposals"], "proposals"),
+    "proposals": (
+        ["proposals", "civic/templates/proposals", "civic/templates/agencies"],
+        "proposals",
+    ),
     "voting": (["voting", "civic/templates/voting"], "voting"),
+    "draws": (["civic/draws", "civic/templates/draws", "civic/templates/pilots"], "civic/draws"),
+    "notifications": (
+        ["civic/notifications", "civic/templates/notifications"],
+        "civic/notifications",
+    ),
+    "dashboard": (["civic/dashboard", "civic/templates/dashboard"], "civic/dashboard"),
+    "api": (["civic/api"], "civic/api"),
 }
 # Mail bodies are Jinja .txt templates and carry translatable strings too.
 SOURCE_SUFFIXES = (".py", ".html", ".txt")

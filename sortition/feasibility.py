@@ -10,6 +10,7 @@ import numpy as np
 from sortition.errors import Conflict, InfeasibleQuotas, QuotaChange
 from sortition.model import Person, Problem, Quota, compile_problem
 from sortition.search import PanelSearch, new_highs, panel_rows
+from sortition.units import build_units
 
 
 def _feature_conflicts(problem: Problem) -> list[Conflict]:
@@ -184,7 +185,7 @@ def _relaxation_conflict(changes: tuple[QuotaChange, ...]) -> Conflict:
 def ensure_feasible(problem: Problem) -> None:
     """Raise InfeasibleQuotas (with conflicts and the least relaxation) if no panel exists."""
     conflicts = cheap_conflicts(problem)
-    if not conflicts and PanelSearch(problem).exists():
+    if not conflicts and PanelSearch(problem, build_units(problem)).exists():
         return
     relaxation = least_relaxation(problem)
     if not conflicts:

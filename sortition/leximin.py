@@ -25,29 +25,40 @@ from sortition.greedy import GreedyBuilder
 from sortition.model import BoolArray, FloatArray, IntArray, Person, Problem, Quota, compile_problem
 from sortition.result import Distribution, Progress, ProgressCallback, build_distribution
 from sortition.search import PanelSearch, new_highs
+from sortition.units import (
+    Composition,
+    Units,
+    build_units,
+    composition_of,
+    counts_to_composition,
+    expand,
+)
 
 PRICE_TOL = 1e-9
 FIX_TOL = 1e-7
 SEED_ROUNDS = 4
 ENOUGH = 0.05
 BATCH = 8
+BOUND_TOL = 1e-9
 
 
 class Master:
     """The restricted master LP, kept alive across iterations so HiGHS can warm-start.
 
-    Column 0 is z; columns 1..f are t_i (one per free person); then one column per panel.
-    Person rows read sum_P x_P - t_i >= 0, link rows t_i - z >= 0, the last row sum_P x_P <= 1.
-    Settling person i frees its link row and bounds t_i below by its value: only bounds
-    change, so HiGHS keeps its basis (changing matrix coefficients would make every later
-    solve start afresh).
+    Rows are per free unit (all its members share one probability: expected seats / size).
+    Column 0 is z; columns 1..f are t_u (one per free unit); then one column per panel.
+    Unit rows read sum_P (c_Pu / s_u) x_P - t_u >= 0, link rows t_u - z >= 0, the last row
+    sum_P x_P <= 1. Settling unit u frees its link row and bounds t_u below by its value:
+    only bounds change, so HiGHS keeps its basis (changing matrix coefficients would make
+    every later solve start afresh).
     """
 
-    def __init__(self, problem: Problem) -> None:
-        self.free_idx = np.flatnonzero(problem.free)
+    def __init__(self, units: Units) -> None:
+        self.free_idx = np.flatnonzero(units.free)
         nf = len(self.free_idx)
-        self.row_of = np.full(problem.n, -1, dtype=np.int64)
+        self.row_of = np.full(units.count, -1, dtype=np.int64)
         self.row_of[self.free_idx] = np.arange(nf)
+        self.inv_size = 1.0 / units.size
         self.sum_row = 2 * nf
         h = new_highs()
         h.setOptionValue("simplex_strategy", 4)
@@ -79,35 +90,38 @@ class Master:
         h.addRow(-inf, 1.0, 0, np.array([], dtype=np.int32), np.array([]))
         self.nf = nf
         self.h = h
-        self.n = problem.n
-        self.panels: list[tuple[int, ...]] = []
-        self.known: set[tuple[int, ...]] = set()
+        self.units = units
+        self.panels: list[Composition] = []
+        self.known: set[Composition] = set()
 
-    def add(self, panel: IntArray) -> bool:
-        """Add a panel as a column; False if it was known already."""
-        key = tuple(int(i) for i in panel)
-        if key in self.known:
+    def add(self, panel: Composition) -> bool:
+        """Add a panel (a composition) as a column; False if it was known already."""
+        if panel in self.known:
             return False
-        self.known.add(key)
-        self.panels.append(key)
-        rows = self.row_of[panel]
-        rows = np.append(rows[rows >= 0], self.sum_row).astype(np.int32)
-        self.h.addCol(0.0, 0.0, highspy.kHighsInf, len(rows), rows, np.ones(len(rows)))
+        self.known.add(panel)
+        self.panels.append(panel)
+        unit = np.array([u for u, _ in panel], dtype=np.int64)
+        seats = np.array([c for _, c in panel], dtype=np.float64)
+        rows = self.row_of[unit]
+        keep = rows >= 0
+        index = np.append(rows[keep], self.sum_row).astype(np.int32)
+        value = np.append(seats[keep] * self.inv_size[unit[keep]], 1.0)
+        self.h.addCol(0.0, 0.0, highspy.kHighsInf, len(index), index, value)
         return True
 
     def solve(self) -> tuple[float, FloatArray, float]:
-        """Optimise; return z, the duals y per person (0 for forced people) and the sum-row dual."""
+        """Optimise; return z, the duals y per unit (0 for forced units) and the sum-row dual."""
         self.h.run()
         sol = self.h.getSolution()
         duals = np.abs(np.asarray(sol.row_dual))
-        y = np.zeros(self.n)
+        y = np.zeros(self.units.count)
         y[self.free_idx] = duals[: self.nf]
         return float(np.asarray(sol.col_value)[0]), y, float(duals[self.sum_row])
 
-    def settle(self, person_rows: IntArray, value: float) -> None:
-        """Keep these people at least at `value` from now on instead of tying them to z."""
+    def settle(self, unit_rows: IntArray, value: float) -> None:
+        """Keep these units at least at `value` from now on instead of tying them to z."""
         inf = highspy.kHighsInf
-        for r in person_rows:
+        for r in unit_rows:
             self.h.changeRowBounds(int(self.nf + r), -inf, inf)
             self.h.changeColBounds(int(1 + r), max(0.0, value - 1e-9), inf)
 
@@ -117,35 +131,53 @@ class Master:
 
 
 class Leximin:
-    """One leximin run; see the module docstring."""
+    """One leximin run over units; see the module docstring."""
 
     def __init__(self, problem: Problem, progress: ProgressCallback | None) -> None:
         self.p = problem
+        self.u = build_units(problem)
         self.progress = progress
-        self.master = Master(problem)
+        self.master = Master(self.u)
         self.greedy = GreedyBuilder(problem)
-        self.search = PanelSearch(problem)
+        self.search = PanelSearch(problem, self.u)
         self.rng = np.random.default_rng(20210801)
-        self.unsettled: BoolArray = problem.free.copy()
+        self.unsettled: BoolArray = self.u.free.copy()
+        self.value = np.zeros(self.u.count)
         self.z = 0.0
+        # Probability mass the free people share: k minus the seats of must people.
+        self.free_mass = float(problem.k - int(problem.must.sum()))
+
+    def person_scores(self, unit_scores: FloatArray) -> FloatArray:
+        """Per-person scores from per-unit scores."""
+        return unit_scores[self.u.unit_of]
+
+    def add_panel(self, panel: IntArray) -> bool:
+        """Add a person panel to the master as its composition."""
+        return self.master.add(composition_of(self.u, panel))
+
+    def add_counts(self, counts: IntArray) -> bool:
+        """Add a vector of seats per unit to the master."""
+        return self.master.add(counts_to_composition(counts))
 
     def seed(self) -> None:
-        """Start with diverse panels that together cover everyone who can be selected."""
-        covered = np.zeros(self.p.n, dtype=bool)
-        for _ in range(SEED_ROUNDS * max(1, self.p.n // self.p.k)):
-            panel = self.greedy.build(self.rng.random(self.p.n) + 2.0 * ~covered)
+        """Start with diverse panels that together cover every unit that can be selected."""
+        n, k = self.p.n, self.p.k
+        covered = np.zeros(self.u.count, dtype=bool)
+        for _ in range(SEED_ROUNDS * max(1, n // k)):
+            score = self.rng.random(n) + 2.0 * ~covered[self.u.unit_of]
+            panel = self.greedy.build(score)
             if panel is not None:
-                self.master.add(panel)
-                covered[panel] = True
-            if covered[self.p.free].all() and len(self.master.panels) >= 2 * self.p.n // self.p.k:
+                self.add_panel(panel)
+                covered[self.u.unit_of[panel]] = True
+            if covered[self.u.free].all() and len(self.master.panels) >= 2 * n // k:
                 return
         while True:
-            want = (self.p.free & ~covered).astype(np.float64)
+            want = (self.u.free & ~covered).astype(np.float64)
             found = self.search.best(want)
             if found is None or found[1] < 0.5:
                 return
-            self.master.add(found[0])
-            covered[found[0]] = True
+            self.add_counts(found[0])
+            covered[found[0] > 0] = True
 
     def price(self, y: FloatArray, yhat: float) -> bool:
         """Add panels that improve the master LP; False when none exists (LP optimal).
@@ -154,38 +186,51 @@ class Leximin:
         that the next panel favours other people (the LP then mixes them).
         """
         added = False
-        weight = y.copy()
+        seat = y / self.u.size
+        weight = self.person_scores(seat)
         for _ in range(BATCH):
             panel = self.greedy.build(weight + self.rng.random(self.p.n) * 1e-9)
             if panel is None:
                 break
-            if y[panel].sum() > yhat + PRICE_TOL:
-                added |= self.master.add(panel)
+            if self.person_scores(seat)[panel].sum() > yhat + PRICE_TOL:
+                added |= self.add_panel(panel)
             weight[panel] *= 0.5
         if added:
             return True
-        found = self.search.best(y, yhat + ENOUGH * max(yhat, 1e-9), yhat + PRICE_TOL)
+        found = self.search.best(seat, yhat + ENOUGH * max(yhat, 1e-9), yhat + PRICE_TOL)
         if found is None or found[1] <= yhat + PRICE_TOL:
             return False
-        added = self.master.add(found[0])
-        for panel in self.search.improving:
-            if y[panel].sum() > yhat + PRICE_TOL and self.p.is_panel(panel):
-                added |= self.master.add(panel)
+        added = self.add_counts(found[0])
+        for counts in self.search.improving:
+            if seat @ counts > yhat + PRICE_TOL and self.search.is_counts(counts):
+                added |= self.add_counts(counts)
         return added
+
+    def ceiling(self) -> float:
+        """An upper bound on z: the free mass not held by settled units, spread evenly."""
+        settled = self.u.free & ~self.unsettled
+        rest = self.free_mass - float(self.u.size[settled] @ self.value[settled])
+        return rest / float(self.u.size[self.unsettled].sum())
 
     def level(self) -> None:
         """Maximise the smallest unsettled probability, then settle everyone stuck at it."""
+        ceiling = self.ceiling()
         while True:
             z, y, yhat = self.master.solve()
+            if z >= ceiling - BOUND_TOL:
+                # Everyone left reaches the even share of what is left: all are at z.
+                y = np.where(self.unsettled, 1.0, 0.0)
+                break
             if not self.price(y, yhat):
                 break
         self.z = z
         tight = self.unsettled & (y > FIX_TOL)
         if not tight.any():
             cand = np.where(self.unsettled, y, -1.0)
-            tight = np.zeros(self.p.n, dtype=bool)
+            tight = np.zeros(self.u.count, dtype=bool)
             tight[int(np.argmax(cand))] = True
         self.master.settle(self.master.row_of[tight], z)
+        self.value[tight] = z
         self.unsettled &= ~tight
         self.report()
 
@@ -196,7 +241,7 @@ class Leximin:
             self.progress(
                 Progress(
                     panels=len(self.master.panels),
-                    fixed=nfree - int(self.unsettled.sum()),
+                    fixed=nfree - int(self.u.size[self.unsettled].sum()),
                     people=nfree,
                     min_probability=self.z,
                 )
@@ -208,12 +253,17 @@ class Leximin:
         self.report()
         while self.unsettled.any():
             self.level()
+        panels: dict[tuple[int, ...], float] = {}
+        for composition, weight in zip(self.master.panels, self.master.weights(), strict=True):
+            if weight > 1e-12:
+                for panel, w in expand(self.u, composition, weight).items():
+                    panels[panel] = panels.get(panel, 0.0) + w
         return build_distribution(
             "leximin",
             self.p.k,
             self.p.ids,
-            self.master.panels,
-            self.master.weights(),
+            list(panels),
+            list(panels.values()),
             list(self.p.free),
         )
 

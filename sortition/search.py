@@ -10,6 +10,7 @@ import highspy
 import numpy as np
 
 from sortition.model import FloatArray, IntArray, Problem
+from sortition.units import Units, build_units
 
 _INF = highspy.kHighsInf
 
@@ -61,21 +62,29 @@ def new_highs() -> highspy.Highs:
 
 
 class PanelSearch:
-    """Finds panels by mixed-integer programming: one binary per person, quotas as rows."""
+    """Finds panels by mixed-integer programming over units: seats per unit, quotas as rows.
 
-    def __init__(self, problem: Problem) -> None:
+    With the default units every person is a binary variable; with merged units
+    (`sortition.units.build_units`) a type of interchangeable people is one integer variable.
+    """
+
+    def __init__(self, problem: Problem, units: Units | None = None) -> None:
         self.problem = problem
-        n = problem.n
+        self.units = units if units is not None else build_units(problem, merge=False)
+        u = self.units
+        n = u.count
         h = new_highs()
         h.setOptionValue("mip_rel_gap", 1e-9)
         h.setOptionValue("mip_abs_gap", 1e-10)
-        lower = problem.must.astype(np.float64)
-        upper = (~problem.must_not).astype(np.float64)
-        h.addVars(n, lower, upper)
+        h.addVars(n, u.lower.astype(np.float64), u.upper.astype(np.float64))
         h.changeColsIntegrality(
             n, np.arange(n, dtype=np.int32), np.full(n, highspy.HighsVarType.kInteger)
         )
-        row_lo, row_hi, members = panel_rows(problem)
+        row_lo = [float(problem.k), *problem.qmin.astype(float), *([0.0] * len(u.households))]
+        row_hi = [float(problem.k), *problem.qmax.astype(float), *([1.0] * len(u.households))]
+        members = [np.arange(n, dtype=np.int64)]
+        members += [np.flatnonzero(u.member[:, q]) for q in range(len(problem.quotas))]
+        members += list(u.households)
         starts = np.cumsum([0] + [len(m) for m in members[:-1]]).astype(np.int32)
         index = np.concatenate(members).astype(np.int32)
         h.addRows(
@@ -95,16 +104,27 @@ class PanelSearch:
         self.improving: list[IntArray] = []
         self.h = h
 
+    def is_counts(self, counts: IntArray) -> bool:
+        """True when a vector of seats per unit is a valid panel."""
+        u, p = self.units, self.problem
+        quota = counts @ u.member.astype(np.int64)
+        return (
+            int(counts.sum()) == p.k
+            and bool(np.all(counts >= u.lower) and np.all(counts <= u.upper))
+            and bool(np.all(quota >= p.qmin) and np.all(quota <= p.qmax))
+            and all(int(counts[g].sum()) <= 1 for g in u.households)
+        )
+
     def best(
         self, weights: FloatArray, enough: float = np.inf, floor: float = -np.inf
     ) -> tuple[IntArray, float] | None:
-        """The panel maximising the sum of `weights` of its members, or None if none exists.
+        """Seats per unit maximising the sum of `weights` (per seat), or None if no panel exists.
 
         The search may stop early at a panel worth more than `enough`, or once it has proved
         that no panel is worth more than `floor` (then the panel returned is worth at most
-        `floor`, and need not be the best).
+        `floor`, and need not be the best). `improving` then lists the panels found on the way.
         """
-        n = self.problem.n
+        n = self.units.count
         self.h.changeColsCost(n, np.arange(n, dtype=np.int32), weights.astype(np.float64))
         self.enough = enough
         self.improving = []
@@ -113,21 +133,18 @@ class PanelSearch:
         status = self.h.getModelStatus()
         if status == highspy.HighsModelStatus.kInterrupt:
             # An interrupted HiGHS keeps stale search state; the next run must start afresh.
-            values = np.asarray(self.h.getSolution().col_value)
+            counts = _counts(self.h.getSolution().col_value)
             self.h.clearSolver()
-            panel = np.flatnonzero(values > 0.5).astype(np.int64)
-            if not self.problem.is_panel(panel):
-                return panel[:0], -np.inf
-            return panel, float(weights[panel].sum())
-        if status not in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kInterrupt):
+            if not self.is_counts(counts):
+                return counts, -np.inf
+            return counts, float(weights @ counts)
+        if status != highspy.HighsModelStatus.kOptimal:
             return None
-        values = np.asarray(self.h.getSolution().col_value)
-        panel = np.flatnonzero(values > 0.5).astype(np.int64)
-        return panel, float(weights[panel].sum())
+        counts = _counts(self.h.getSolution().col_value)
+        return counts, float(weights @ counts)
 
     def _on_improving(self, event: Any) -> None:
-        values = np.asarray(event.data_out.mip_solution)
-        self.improving.append(np.flatnonzero(values > 0.5).astype(np.int64))
+        self.improving.append(_counts(event.data_out.mip_solution))
 
     def _on_interrupt_check(self, event: Any) -> None:
         # Stop once a panel worth `enough` is known, or once none can beat `floor`.
@@ -138,4 +155,8 @@ class PanelSearch:
 
     def exists(self) -> bool:
         """True when at least one valid panel exists."""
-        return self.best(np.zeros(self.problem.n)) is not None
+        return self.best(np.zeros(self.units.count)) is not None
+
+
+def _counts(values: Any) -> IntArray:
+    return np.rint(np.asarray(values, dtype=np.float64)).astype(np.int64)

@@ -2,15 +2,14 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 16:04:03.560879
+Create Date: 2026-11-25 16:18:08.364108
 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import civic.db  # noqa: F401  (custom column types)
-
 
 # revision identifiers, used by Alembic.
 revision = "0001"
@@ -223,6 +222,8 @@ def upgrade():
         sa.Column("rotation_months", sa.Integer(), nullable=False),
         sa.Column("rotation_percent", sa.Integer(), nullable=False),
         sa.Column("rest_months", sa.Integer(), nullable=False),
+        sa.Column("seated_on", sa.Date(), nullable=True),
+        sa.Column("rotations_done", sa.Integer(), nullable=False),
         sa.Column(
             "status",
             sa.Enum(
@@ -535,6 +536,44 @@ def upgrade():
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_notification_preference")),
     )
     op.create_table(
+        "panel_journey_step",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("panel_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["panel_id"], ["panel.id"], name=op.f("fk_panel_journey_step_panel_id_panel")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_panel_journey_step")),
+        sa.UniqueConstraint(
+            "panel_id", "position", name=op.f("uq_panel_journey_step_panel_id_position")
+        ),
+    )
+    with op.batch_alter_table("panel_journey_step", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_panel_journey_step_panel_id"), ["panel_id"], unique=False
+        )
+
+    op.create_table(
+        "panel_meeting",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("panel_id", sa.Integer(), nullable=False),
+        sa.Column("starts_at", civic.db.UTCDateTime(), nullable=False),
+        sa.Column("place", sa.String(length=200), nullable=True),
+        sa.Column("online_url", sa.String(length=500), nullable=True),
+        sa.Column("agenda", sa.Text(), nullable=False),
+        sa.Column("held_at", civic.db.UTCDateTime(), nullable=True),
+        sa.Column("created_at", civic.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["panel_id"], ["panel.id"], name=op.f("fk_panel_meeting_panel_id_panel")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_panel_meeting")),
+    )
+    with op.batch_alter_table("panel_meeting", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_panel_meeting_panel_id"), ["panel_id"], unique=False)
+
+    op.create_table(
         "panel_quota",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("panel_id", sa.Integer(), nullable=False),
@@ -688,6 +727,8 @@ def upgrade():
                 "restored",
                 "reached",
                 "expired",
+                "answered",
+                "pilot",
                 name="eventkind",
                 native_enum=False,
                 length=20,
@@ -740,6 +781,31 @@ def upgrade():
     with op.batch_alter_table("idea_report", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_idea_report_reporter_id"), ["reporter_id"], unique=False
+        )
+
+    op.create_table(
+        "panel_submission",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("panel_id", sa.Integer(), nullable=False),
+        sa.Column("proposal_id", sa.Integer(), nullable=True),
+        sa.Column("submitted_by_id", sa.Integer(), nullable=True),
+        sa.Column("submitted_at", civic.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["panel_id"], ["panel.id"], name=op.f("fk_panel_submission_panel_id_panel")
+        ),
+        sa.ForeignKeyConstraint(
+            ["proposal_id"], ["proposal.id"], name=op.f("fk_panel_submission_proposal_id_proposal")
+        ),
+        sa.ForeignKeyConstraint(
+            ["submitted_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_panel_submission_submitted_by_id_user_account"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_panel_submission")),
+    )
+    with op.batch_alter_table("panel_submission", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_panel_submission_panel_id"), ["panel_id"], unique=False
         )
 
     op.create_table(
@@ -1029,36 +1095,6 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_invitation_wave_id"), ["wave_id"], unique=False)
 
     op.create_table(
-        "panel_membership",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("panel_id", sa.Integer(), nullable=False),
-        sa.Column("person_id", sa.Integer(), nullable=False),
-        sa.Column(
-            "status",
-            sa.Enum("serving", "ended", name="membershipstatus", native_enum=False, length=10),
-            nullable=False,
-        ),
-        sa.Column("started_on", sa.Date(), nullable=False),
-        sa.Column("ended_on", sa.Date(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["panel_id"], ["panel.id"], name=op.f("fk_panel_membership_panel_id_panel")
-        ),
-        sa.ForeignKeyConstraint(
-            ["person_id"],
-            ["register_person.id"],
-            name=op.f("fk_panel_membership_person_id_register_person"),
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_panel_membership")),
-    )
-    with op.batch_alter_table("panel_membership", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_panel_membership_panel_id"), ["panel_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_panel_membership_person_id"), ["person_id"], unique=False
-        )
-
-    op.create_table(
         "pilot_criterion",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("pilot_id", sa.Integer(), nullable=False),
@@ -1270,6 +1306,67 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_letter_code_person_id"), ["person_id"], unique=False)
 
     op.create_table(
+        "panel_membership",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("panel_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum("serving", "ended", name="membershipstatus", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column("started_on", sa.Date(), nullable=False),
+        sa.Column("ended_on", sa.Date(), nullable=True),
+        sa.Column("invitation_id", sa.Integer(), nullable=True),
+        sa.Column("draw_id", sa.Integer(), nullable=True),
+        sa.Column("from_reserve", sa.Boolean(), nullable=False),
+        sa.Column("rotation_rank", sa.Integer(), nullable=False),
+        sa.Column("term_ends_on", sa.Date(), nullable=True),
+        sa.Column("confirmed_at", civic.db.UTCDateTime(), nullable=True),
+        sa.Column(
+            "end_reason",
+            sa.Enum(
+                "rotation",
+                "term_end",
+                "withdrawn",
+                "no_show",
+                "panel_closed",
+                name="endreason",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=True,
+        ),
+        sa.ForeignKeyConstraint(
+            ["draw_id"], ["draw.id"], name=op.f("fk_panel_membership_draw_id_draw")
+        ),
+        sa.ForeignKeyConstraint(
+            ["invitation_id"],
+            ["invitation.id"],
+            name=op.f("fk_panel_membership_invitation_id_invitation"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["panel_id"], ["panel.id"], name=op.f("fk_panel_membership_panel_id_panel")
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["register_person.id"],
+            name=op.f("fk_panel_membership_person_id_register_person"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_panel_membership")),
+    )
+    with op.batch_alter_table("panel_membership", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_panel_membership_invitation_id"), ["invitation_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_panel_membership_panel_id"), ["panel_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_panel_membership_person_id"), ["person_id"], unique=False
+        )
+
+    op.create_table(
         "pilot_decision_reason",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("decision_id", sa.Integer(), nullable=False),
@@ -1317,6 +1414,155 @@ def upgrade():
     )
     with op.batch_alter_table("pilot_tester", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_pilot_tester_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "panel_attendance",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("meeting_id", sa.Integer(), nullable=False),
+        sa.Column("membership_id", sa.Integer(), nullable=False),
+        sa.Column("present", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["meeting_id"],
+            ["panel_meeting.id"],
+            name=op.f("fk_panel_attendance_meeting_id_panel_meeting"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["membership_id"],
+            ["panel_membership.id"],
+            name=op.f("fk_panel_attendance_membership_id_panel_membership"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_panel_attendance")),
+        sa.UniqueConstraint(
+            "meeting_id", "membership_id", name=op.f("uq_panel_attendance_meeting_id_membership_id")
+        ),
+    )
+    with op.batch_alter_table("panel_attendance", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_panel_attendance_meeting_id"), ["meeting_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_panel_attendance_membership_id"), ["membership_id"], unique=False
+        )
+
+    op.create_table(
+        "panel_payment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("membership_id", sa.Integer(), nullable=False),
+        sa.Column("meeting_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum("stipend", "expense", name="paymentkind", native_enum=False, length=10),
+            nullable=False,
+        ),
+        sa.Column("amount", sa.Numeric(precision=10, scale=2), nullable=False),
+        sa.Column("note", sa.String(length=200), nullable=False),
+        sa.Column("recorded_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", civic.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["meeting_id"],
+            ["panel_meeting.id"],
+            name=op.f("fk_panel_payment_meeting_id_panel_meeting"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["membership_id"],
+            ["panel_membership.id"],
+            name=op.f("fk_panel_payment_membership_id_panel_membership"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["recorded_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_panel_payment_recorded_by_id_user_account"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_panel_payment")),
+    )
+    with op.batch_alter_table("panel_payment", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_panel_payment_meeting_id"), ["meeting_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_panel_payment_membership_id"), ["membership_id"], unique=False
+        )
+
+    op.create_table(
+        "panel_recommendation",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("panel_id", sa.Integer(), nullable=False),
+        sa.Column("step_id", sa.Integer(), nullable=True),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("author_membership_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "draft",
+                "voting",
+                "adopted",
+                "rejected",
+                name="recommendationstatus",
+                native_enum=False,
+                length=10,
+            ),
+            nullable=False,
+        ),
+        sa.Column("ballot_id", sa.Integer(), nullable=True),
+        sa.Column("submission_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", civic.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_membership_id"],
+            ["panel_membership.id"],
+            name=op.f("fk_panel_recommendation_author_membership_id_panel_membership"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["ballot_id"], ["ballot.id"], name=op.f("fk_panel_recommendation_ballot_id_ballot")
+        ),
+        sa.ForeignKeyConstraint(
+            ["panel_id"], ["panel.id"], name=op.f("fk_panel_recommendation_panel_id_panel")
+        ),
+        sa.ForeignKeyConstraint(
+            ["step_id"],
+            ["panel_journey_step.id"],
+            name=op.f("fk_panel_recommendation_step_id_panel_journey_step"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["submission_id"],
+            ["panel_submission.id"],
+            name=op.f("fk_panel_recommendation_submission_id_panel_submission"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_panel_recommendation")),
+    )
+    with op.batch_alter_table("panel_recommendation", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_panel_recommendation_panel_id"), ["panel_id"], unique=False
+        )
+
+    op.create_table(
+        "panel_step_rating",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("step_id", sa.Integer(), nullable=False),
+        sa.Column("membership_id", sa.Integer(), nullable=False),
+        sa.Column("score", sa.SmallInteger(), nullable=False),
+        sa.Column("pain_points", sa.Text(), nullable=False),
+        sa.Column("updated_at", civic.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["membership_id"],
+            ["panel_membership.id"],
+            name=op.f("fk_panel_step_rating_membership_id_panel_membership"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["step_id"],
+            ["panel_journey_step.id"],
+            name=op.f("fk_panel_step_rating_step_id_panel_journey_step"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_panel_step_rating")),
+        sa.UniqueConstraint(
+            "step_id", "membership_id", name=op.f("uq_panel_step_rating_step_id_membership_id")
+        ),
+    )
+    with op.batch_alter_table("panel_step_rating", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_panel_step_rating_membership_id"), ["membership_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_panel_step_rating_step_id"), ["step_id"], unique=False)
 
     op.create_table(
         "pilot_evaluation",
@@ -1396,6 +1642,31 @@ def upgrade():
         sa.UniqueConstraint("person_id", name=op.f("uq_resident_link_person_id")),
         sa.UniqueConstraint("user_id", name=op.f("uq_resident_link_user_id")),
     )
+    op.create_table(
+        "panel_recommendation_comment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("recommendation_id", sa.Integer(), nullable=False),
+        sa.Column("membership_id", sa.Integer(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", civic.db.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["membership_id"],
+            ["panel_membership.id"],
+            name=op.f("fk_panel_recommendation_comment_membership_id_panel_membership"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["recommendation_id"],
+            ["panel_recommendation.id"],
+            name=op.f("fk_panel_recommendation_comment_recommendation_id_panel_recommendation"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_panel_recommendation_comment")),
+    )
+    with op.batch_alter_table("panel_recommendation_comment", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_panel_recommendation_comment_recommendation_id"),
+            ["recommendation_id"],
+            unique=False,
+        )
     # ### end Alembic commands ###
 
     # Database rules that models cannot express: the audit chain head and append-only
@@ -1409,6 +1680,10 @@ def upgrade():
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("panel_recommendation_comment", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_panel_recommendation_comment_recommendation_id"))
+
+    op.drop_table("panel_recommendation_comment")
     op.drop_table("resident_link")
     with op.batch_alter_table("pilot_feedback", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_pilot_feedback_pilot_id"))
@@ -1418,11 +1693,36 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_pilot_evaluation_pilot_id"))
 
     op.drop_table("pilot_evaluation")
+    with op.batch_alter_table("panel_step_rating", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_panel_step_rating_step_id"))
+        batch_op.drop_index(batch_op.f("ix_panel_step_rating_membership_id"))
+
+    op.drop_table("panel_step_rating")
+    with op.batch_alter_table("panel_recommendation", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_panel_recommendation_panel_id"))
+
+    op.drop_table("panel_recommendation")
+    with op.batch_alter_table("panel_payment", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_panel_payment_membership_id"))
+        batch_op.drop_index(batch_op.f("ix_panel_payment_meeting_id"))
+
+    op.drop_table("panel_payment")
+    with op.batch_alter_table("panel_attendance", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_panel_attendance_membership_id"))
+        batch_op.drop_index(batch_op.f("ix_panel_attendance_meeting_id"))
+
+    op.drop_table("panel_attendance")
     with op.batch_alter_table("pilot_tester", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_pilot_tester_user_id"))
 
     op.drop_table("pilot_tester")
     op.drop_table("pilot_decision_reason")
+    with op.batch_alter_table("panel_membership", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_panel_membership_person_id"))
+        batch_op.drop_index(batch_op.f("ix_panel_membership_panel_id"))
+        batch_op.drop_index(batch_op.f("ix_panel_membership_invitation_id"))
+
+    op.drop_table("panel_membership")
     with op.batch_alter_table("letter_code", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_letter_code_person_id"))
 
@@ -1443,11 +1743,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_pilot_criterion_pilot_id"))
 
     op.drop_table("pilot_criterion")
-    with op.batch_alter_table("panel_membership", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_panel_membership_person_id"))
-        batch_op.drop_index(batch_op.f("ix_panel_membership_panel_id"))
-
-    op.drop_table("panel_membership")
     with op.batch_alter_table("invitation", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_invitation_wave_id"))
         batch_op.drop_index(batch_op.f("ix_invitation_status"))
@@ -1485,6 +1780,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_pilot_agency_id"))
 
     op.drop_table("pilot")
+    with op.batch_alter_table("panel_submission", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_panel_submission_panel_id"))
+
+    op.drop_table("panel_submission")
     with op.batch_alter_table("idea_report", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_idea_report_reporter_id"))
 
@@ -1515,6 +1814,14 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_panel_quota_panel_id"))
 
     op.drop_table("panel_quota")
+    with op.batch_alter_table("panel_meeting", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_panel_meeting_panel_id"))
+
+    op.drop_table("panel_meeting")
+    with op.batch_alter_table("panel_journey_step", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_panel_journey_step_panel_id"))
+
+    op.drop_table("panel_journey_step")
     op.drop_table("notification_preference")
     with op.batch_alter_table("notification", schema=None) as batch_op:
         batch_op.drop_index("ix_notification_user_state")

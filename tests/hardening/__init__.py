@@ -1,0 +1,1 @@
+"""Hardening: backups, crashes and restarts, retention, no personal data in logs."""
