@@ -5,6 +5,7 @@ from civic.agencies import models as agencies_models
 from civic.audit import models as audit_models
 from civic.draws import models as draws_models
 from civic.mail import models as mail_models
+from civic.notifications import models as notifications_models
 from civic.scheduling import models as scheduling_models
 from panels import models as panels_models
 from proposals import models as proposals_models
@@ -17,6 +18,7 @@ __all__ = [
     "audit_models",
     "draws_models",
     "mail_models",
+    "notifications_models",
     "scheduling_models",
     "panels_models",
     "proposals_models",

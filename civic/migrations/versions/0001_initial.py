@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 16:18:08.364108
+Create Date: 2026-11-25 16:20:02.020744
 
 """
 
