@@ -60,6 +60,9 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(draws_bp, url_prefix="/draws")
     app.register_blueprint(pilots_bp, url_prefix="/pilots")
+    from civic.privacy import bp as privacy_bp
+
+    app.register_blueprint(privacy_bp, url_prefix="/account/privacy")
 
 
 def _register_cli(app: Flask) -> None:
@@ -81,12 +84,14 @@ def _register_cli(app: Flask) -> None:
 def _register_jobs() -> None:
     """Each feature package registers its sweeps (idempotent: safe for every app built)."""
     from civic import retention
+    from civic.privacy import jobs as privacy_jobs
     from panels import jobs as panels_jobs
     from voting import jobs as voting_jobs
 
     voting_jobs.register_jobs()
     retention.register_jobs()
     panels_jobs.register_jobs()
+    privacy_jobs.register_jobs()
 
 
 def create_app(

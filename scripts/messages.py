@@ -42,6 +42,7 @@ UNITS: dict[str, tuple[list[str], str]] = {
     ),
     "dashboard": (["civic/dashboard", "civic/templates/dashboard"], "civic/dashboard"),
     "api": (["civic/api"], "civic/api"),
+    "privacy": (["civic/privacy", "civic/templates/privacy"], "civic/privacy"),
 }
 # Mail bodies are Jinja .txt templates and carry translatable strings too.
 SOURCE_SUFFIXES = (".py", ".html", ".txt")

@@ -24,6 +24,8 @@ from sortition.feasibility import ensure_feasible
 from sortition.greedy import GreedyBuilder
 from sortition.model import BoolArray, FloatArray, IntArray, Person, Problem, Quota, compile_problem
 from sortition.result import Distribution, Progress, ProgressCallback, build_distribution
+from sortition.neighbours import Neighbours
+from sortition.partition import even_partition
 from sortition.search import PanelSearch, new_highs
 from sortition.units import (
     Composition,
@@ -37,7 +39,8 @@ from sortition.units import (
 PRICE_TOL = 1e-9
 FIX_TOL = 1e-7
 SEED_ROUNDS = 4
-ENOUGH = 0.05
+ENOUGH = 0.0
+LOCAL_STARTS = 16
 BATCH = 8
 BOUND_TOL = 1e-9
 
@@ -140,6 +143,7 @@ class Leximin:
         self.master = Master(self.u)
         self.greedy = GreedyBuilder(problem)
         self.search = PanelSearch(problem, self.u)
+        self.neighbours = Neighbours(problem, self.u)
         self.rng = np.random.default_rng(20210801)
         self.unsettled: BoolArray = self.u.free.copy()
         self.value = np.zeros(self.u.count)
@@ -163,6 +167,9 @@ class Leximin:
         """Start with diverse panels that together cover every unit that can be selected."""
         n, k = self.p.n, self.p.k
         covered = np.zeros(self.u.count, dtype=bool)
+        for panel in even_partition(self.p, self.rng) or []:
+            self.add_panel(panel)
+            covered[self.u.unit_of[panel]] = True
         for _ in range(SEED_ROUNDS * max(1, n // k)):
             score = self.rng.random(n) + 2.0 * ~covered[self.u.unit_of]
             panel = self.greedy.build(score)
@@ -179,14 +186,35 @@ class Leximin:
             self.add_counts(found[0])
             covered[found[0] > 0] = True
 
+    def counts(self, composition: Composition) -> IntArray:
+        """Seats per unit of a composition."""
+        counts = np.zeros(self.u.count, dtype=np.int64)
+        for unit, seats in composition:
+            counts[unit] = seats
+        return counts
+
+    def local(self, starts: list[IntArray], seat: FloatArray, yhat: float) -> bool:
+        """Add the improving panels that swaps from `starts` reach; True if any was new."""
+        added = False
+        for counts in starts:
+            for new in self.neighbours.improve(counts, seat):
+                if seat @ new > yhat + PRICE_TOL:
+                    added |= self.add_counts(new)
+        return added
+
     def price(self, y: FloatArray, yhat: float) -> bool:
         """Add panels that improve the master LP; False when none exists (LP optimal).
 
-        Greedy panels come in a batch: after each one, its members' weights are halved so
-        that the next panel favours other people (the LP then mixes them).
+        First swaps from the panels in use (they are worth exactly yhat, so any gain
+        improves), then a batch of greedy panels, and only then an exact integer program,
+        which stops at the first improving panel (and swaps from it).
         """
-        added = False
         seat = y / self.u.size
+        used = [c for c, w in zip(self.master.panels, self.master.weights(), strict=True) if w > 1e-9]
+        picks = self.rng.permutation(len(used))[:LOCAL_STARTS]
+        if self.local([self.counts(used[i]) for i in picks], seat, yhat):
+            return True
+        added = False
         weight = self.person_scores(seat)
         for _ in range(BATCH):
             panel = self.greedy.build(weight + self.rng.random(self.p.n) * 1e-9)
@@ -204,6 +232,7 @@ class Leximin:
         for counts in self.search.improving:
             if seat @ counts > yhat + PRICE_TOL and self.search.is_counts(counts):
                 added |= self.add_counts(counts)
+        added |= self.local([found[0]], seat, yhat)
         return added
 
     def ceiling(self) -> float:

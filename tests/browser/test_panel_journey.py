@@ -165,7 +165,7 @@ def test_panel_from_register_to_agency_inbox(
     make_user: Callable[..., Any], make_agency: Callable[..., Any],
 ) -> None:  # fmt: skip
     start_clock()
-    admin = make_user(Role.ADMIN, email="beheer@example.org")
+    make_user(Role.ADMIN, email="beheer@example.org")
     make_user(Role.CLERK, email="balie@example.org")
     agency = make_agency("Burgerzaken")
     _log_in(page, axe, "beheer@example.org")

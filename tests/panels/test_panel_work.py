@@ -36,8 +36,14 @@ from tests.panels.draw_support import (
     serving,
     share_quota,
 )
-from tests.panels.panel_support import adults, invitations, load_register, make_panel
-from tests.panels.panel_support import start_clock, wave
+from tests.panels.panel_support import (
+    adults,
+    invitations,
+    load_register,
+    make_panel,
+    start_clock,
+    wave,
+)
 from voting.services import NotInElectorate
 
 

@@ -17,8 +17,15 @@ from civic.extensions import db
 from panels import draws, jobs, rules
 from panels.models import EndReason, Invitation, MembershipStatus, PanelMembership, Wave
 from tests.panels.draw_support import count_quota, quotas_hold, say_yes, seat_panel, serving
-from tests.panels.panel_support import adults, audit_rows, invitations, load_register, make_panel
-from tests.panels.panel_support import start_clock, wave
+from tests.panels.panel_support import (
+    adults,
+    audit_rows,
+    invitations,
+    load_register,
+    make_panel,
+    start_clock,
+    wave,
+)
 
 
 @pytest.fixture()
