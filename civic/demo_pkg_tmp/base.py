@@ -47,7 +47,7 @@ class DemoUser:
     role: Role
     name: str
     agency: str | None = None
-    verified: bool = False
+    verified: bool = False  # verified through a letter code (see people.py)
 
 
 USERS = (
@@ -67,7 +67,8 @@ def demo_password(email: str) -> str:
     return "demo-" + email.split("@", 1)[0].replace(".", "-") + "-2026"
 
 
-def _agencies() -> dict[str, Agency]:
+def load_agencies() -> dict[str, Agency]:
+    """The three agencies, created once."""
     found: dict[str, Agency] = {}
     for spec in AGENCIES:
         agency = db.session.scalar(select(Agency).where(Agency.slug == spec.slug))
@@ -85,7 +86,8 @@ def _agencies() -> dict[str, Agency]:
     return found
 
 
-def _users(agencies: dict[str, Agency]) -> list[tuple[DemoUser, bool]]:
+def load_users(agencies: dict[str, Agency]) -> list[tuple[DemoUser, bool]]:
+    """One account per role, created once; (spec, created now)."""
     made = []
     for spec in USERS:
         user = db.session.scalar(select(User).where(User.email == spec.email))
@@ -99,7 +101,6 @@ def _users(agencies: dict[str, Agency]) -> list[tuple[DemoUser, bool]]:
                 role=spec.role,
                 agency_id=agencies[spec.agency].id if spec.agency else None,
                 email_confirmed_at=now,
-                verified_at=now if spec.verified else None,
             )
             db.session.add(user)
             db.session.flush()
@@ -122,7 +123,8 @@ def register_rows(n: int = REGISTER_SIZE) -> Iterator[str]:
         yield ",".join((f"RS{i:06d}", f"HH{household:06d}", str(birth_year), gender, area, *values))
 
 
-def _register() -> str:
+def load_register() -> str:
+    """Import the synthetic register once."""
     from panels.models import RegisterPerson
     from panels.register import import_register
 
