@@ -1,16 +1,26 @@
 """Leximin selection by column generation (Flanigan et al., Nature 2021), on HiGHS.
 
-The master LP has one variable per known panel and maximises the smallest selection
-probability z of the people not yet settled, keeping settled people at their values:
+Interchangeable people are merged into units first (`sortition.units`): a leximin optimum
+gives them equal probabilities, so the LP needs one row per unit, and the integer program
+one integer variable per unit instead of one binary per person. A panel is a composition
+(seats per unit); compositions are expanded into person panels at the end.
 
-    max z  s.t.  sum_{P ∋ i} x_P >= z    (i unsettled)
-                 sum_{P ∋ i} x_P >= p_i  (i settled)
+The master LP has one variable per known composition and maximises the smallest selection
+probability z of the units not yet settled, keeping settled units at their values:
+
+    max z  s.t.  sum_P (c_Pu / s_u) x_P >= z    (u unsettled; s_u people, c_Pu seats)
+                 sum_P (c_Pu / s_u) x_P >= p_u  (u settled)
                  sum_P x_P <= 1,  x >= 0
 
-Its duals y_i price new panels: a panel with sum_{i in P} y_i above the dual of the last
-row improves the LP. Pricing first tries randomized greedy panels, then an exact integer
-program. When no panel improves, everyone with a positive dual is settled at z (they are at
-z in every optimal solution) and the next level is maximised.
+Its duals y_u price new panels: a panel with sum_u c_Pu y_u / s_u above the dual of the
+last row improves the LP. Pricing first tries swaps of one or two seats from the panels in
+use (`sortition.neighbours`), then randomized greedy panels, then an exact integer
+program that stops at its first improving panel; only a proof that none exists ends a
+level. Then every unit with a positive dual is settled at z (it is at z in every optimal
+solution) and the next level is maximised. A level also ends at once when z reaches the
+even share of the probability left (nobody unsettled can all do better than that); when
+the pool splits evenly into valid panels (`sortition.partition`), the first level ends
+with everyone at k / n.
 """
 
 from __future__ import annotations
@@ -23,9 +33,9 @@ import numpy as np
 from sortition.feasibility import ensure_feasible
 from sortition.greedy import GreedyBuilder
 from sortition.model import BoolArray, FloatArray, IntArray, Person, Problem, Quota, compile_problem
-from sortition.result import Distribution, Progress, ProgressCallback, build_distribution
 from sortition.neighbours import Neighbours
 from sortition.partition import even_partition
+from sortition.result import Distribution, Progress, ProgressCallback, build_distribution
 from sortition.search import PanelSearch, new_highs
 from sortition.units import (
     Composition,
@@ -40,7 +50,7 @@ PRICE_TOL = 1e-9
 FIX_TOL = 1e-7
 SEED_ROUNDS = 4
 ENOUGH = 0.0
-LOCAL_STARTS = 16
+LOCAL_STARTS = 8
 BATCH = 8
 BOUND_TOL = 1e-9
 
@@ -167,9 +177,9 @@ class Leximin:
         """Start with diverse panels that together cover every unit that can be selected."""
         n, k = self.p.n, self.p.k
         covered = np.zeros(self.u.count, dtype=bool)
-        for panel in even_partition(self.p, self.rng) or []:
-            self.add_panel(panel)
-            covered[self.u.unit_of[panel]] = True
+        for part in even_partition(self.p, self.rng) or []:
+            self.add_panel(part)
+            covered[self.u.unit_of[part]] = True
         for _ in range(SEED_ROUNDS * max(1, n // k)):
             score = self.rng.random(n) + 2.0 * ~covered[self.u.unit_of]
             panel = self.greedy.build(score)
@@ -210,7 +220,9 @@ class Leximin:
         which stops at the first improving panel (and swaps from it).
         """
         seat = y / self.u.size
-        used = [c for c, w in zip(self.master.panels, self.master.weights(), strict=True) if w > 1e-9]
+        used = [
+            c for c, w in zip(self.master.panels, self.master.weights(), strict=True) if w > 1e-9
+        ]
         picks = self.rng.permutation(len(used))[:LOCAL_STARTS]
         if self.local([self.counts(used[i]) for i in picks], seat, yhat):
             return True

@@ -37,7 +37,7 @@ class Neighbours:
         self.movable = ~in_home & (units.upper > units.lower)
         radix = [len(problem.feature_rows(f)) for f in problem.features]
         self.ncodes = int(np.prod(radix)) if radix else 1
-        self.recombine = 2 <= len(radix) and self.ncodes <= MAX_CODES
+        self.recombine = len(radix) >= 2 and self.ncodes <= MAX_CODES
         # value[u, f]: which value of feature f unit u has; code: mixed-radix number of them.
         value = np.zeros((units.count, len(radix)), dtype=np.int64)
         for f, feature in enumerate(problem.features):
@@ -45,6 +45,10 @@ class Neighbours:
             value[:, f] = np.argmax(units.member[:, rows], axis=1)
         self.weight = np.cumprod([1, *radix[:-1]]).astype(np.int64)
         self.value = value
+        # row[u, f]: the quota row of unit u's value of feature f.
+        self.row = np.zeros_like(value)
+        for f, feature in enumerate(problem.features):
+            self.row[:, f] = np.array(problem.feature_rows(feature), dtype=np.int64)[value[:, f]]
         self.code = value @ self.weight
         half = 1 << (len(radix) - 1) if radix else 1
         # Masks choosing which features b1 takes from a2 (the rest from a1); a mask and its
@@ -70,9 +74,12 @@ class Neighbours:
         takers = np.flatnonzero(counts > u.lower)
         room = np.flatnonzero(self.movable & (counts < u.upper))
         if len(takers) and len(room):
-            after = quota[None, None, :] - self.member[takers][:, None, :]
-            after = after + self.member[room][None, :, :]
-            ok = np.all((after >= p.qmin) & (after <= p.qmax), axis=2)
+            # Moving a seat from a to b changes only the quotas where their values differ:
+            # a's value loses one (needs slack above its minimum), b's gains one.
+            may_lose = (quota > p.qmin)[self.row[takers]]
+            may_gain = (quota < p.qmax)[self.row[room]]
+            va, vb = self.value[takers][:, None, :], self.value[room][None, :, :]
+            ok = np.all((va == vb) | (may_lose[:, None, :] & may_gain[None, :, :]), axis=2)
             gain = np.where(ok, seat[room][None, :] - seat[takers][:, None], -np.inf)
             a, b = np.unravel_index(int(np.argmax(gain)), gain.shape)
             if gain[a, b] > 0:
@@ -88,12 +95,10 @@ class Neighbours:
             a1, a2 = a1[keep], a2[keep]
             if len(a1):
                 best, value = self._best_by_code(seat, counts)
-                v1, v2 = self.value[a1], self.value[a2]
-                m = self.masks[:, None, :]
-                c1 = np.where(m, v2[None], v1[None]) @ self.weight
-                c2 = np.where(m, v1[None], v2[None]) @ self.weight
+                step = (self.value[a2] - self.value[a1]) * self.weight
+                c1 = self.code[a1][None, :] + self.masks.astype(np.int64) @ step.T
+                c2 = (self.code[a1] + self.code[a2])[None, :] - c1
                 gain = value[c1] + value[c2] - (seat[a1] + seat[a2])[None, :]
-                gain = np.where(best[c1] == best[c2], -np.inf, gain)
                 r, c = np.unravel_index(int(np.argmax(gain)), gain.shape)
                 if np.isfinite(gain[r, c]) and gain[r, c] > 0:
                     new = counts.copy()

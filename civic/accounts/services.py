@@ -90,7 +90,7 @@ def sign_up(email: str, password: str, display_name: str | None, locale: str | N
     )
     db.session.add(user)
     db.session.flush()
-    audit.record(user, "account.created", user, None, {"email": email, "role": user.role.value})
+    audit.record(user, "account.created", user, None, {"role": user.role.value})
     mails.send_confirmation(user, tokens.issue(user, TokenPurpose.CONFIRM))
 
 
@@ -119,14 +119,20 @@ def confirm_email(token: str) -> User:
 def _login_failed(user: User | None, key: str, ip: str, reason: str) -> None:
     throttle.record_failure(key, ip)
     if user is not None:
-        audit.record("anonymous", "login.failed", user, None, {"ip": ip, "reason": reason})
+        audit.record(
+            "anonymous",
+            "login.failed",
+            user,
+            None,
+            {"ip": throttle.ip_pseudonym(ip), "reason": reason},
+        )
     else:  # no e-mail address of an unknown account in the log: only a key prefix
         audit.record(
             "anonymous",
             "login.failed",
             None,
             None,
-            {"ip": ip, "reason": reason},
+            {"ip": throttle.ip_pseudonym(ip), "reason": reason},
             object_type="login",
             object_id=key[:16],
         )
@@ -152,13 +158,19 @@ def log_in(email: str, password: str, ip: str) -> tuple[User, str]:
         _login_failed(user, key, ip, "inactive")
         raise LoginRefused()
     if user.email_confirmed_at is None:
-        audit.record("anonymous", "login.failed", user, None, {"ip": ip, "reason": "unconfirmed"})
+        audit.record(
+            "anonymous",
+            "login.failed",
+            user,
+            None,
+            {"ip": throttle.ip_pseudonym(ip), "reason": "unconfirmed"},
+        )
         raise EmailNotConfirmed()
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     throttle.clear_account(key)
     token = start_session(user)
-    audit.record(user, "login.succeeded", user, None, {"ip": ip})
+    audit.record(user, "login.succeeded", user, None, {"ip": throttle.ip_pseudonym(ip)})
     return user, token
 
 
@@ -243,7 +255,16 @@ def update_profile(
         after["public_name"],
         after["locale"],
     )
-    audit.record(user, "profile.changed", user, before, after)
+    # Names are personal data and the audit log cannot be erased: record what changed, not
+    # the values (the language is not personal).
+    changed = sorted(k for k in before if before[k] != after[k])
+    audit.record(
+        user,
+        "profile.changed",
+        user,
+        {"locale": before["locale"]},
+        {"locale": after["locale"], "changed": changed},
+    )
     db.session.flush()
     return True
 

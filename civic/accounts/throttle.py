@@ -23,6 +23,13 @@ def account_key(email: str) -> str:
     return hmac.new(secret, email.strip().lower().encode(), hashlib.sha256).hexdigest()
 
 
+def ip_pseudonym(ip: str | None) -> str:
+    """A short keyed hash of an IP address for the audit log: repeated attempts from one
+    address stay recognisable, but the log never holds the address itself."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, b"ip:" + (ip or "").encode(), hashlib.sha256).hexdigest()[:16]
+
+
 def _rules() -> tuple[ThrottleRule, ThrottleRule]:
     config = current_app.config
     window = config["LOGIN_WINDOW"]

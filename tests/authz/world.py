@@ -126,14 +126,19 @@ def _reached_proposal(world: World, people: dict[str, User], agency_a: Agency) -
 
 
 def _ideas(world: World, people: dict[str, User], agency_a: Agency) -> None:
-    """The resident's idea open for voting (the default idea) and one still to be screened."""
+    """The resident's idea open for voting (the default idea), one still to be screened and
+    one withdrawn (seen only by its author and moderators)."""
     voting_idea = _submit(people["resident"], agency_a, "Benches along the canal")
     screening.accept_idea(people["moderator"], voting_idea)
     db.session.commit()
     submitted = _submit(people["resident"], agency_a, "Water taps in the square")
+    withdrawn = _submit(people["resident"], agency_a, "A dog park by the school")
+    ideas.withdraw_idea(people["resident"], withdrawn)
+    db.session.commit()
     world.params["idea_id"] = voting_idea.id
     world.params["ballot_id"] = voting_idea.ballot_id
     world.alternatives["submitted_idea_id"] = submitted.id
+    world.alternatives["withdrawn_idea_id"] = withdrawn.id
 
 
 def _pilot(world: World, people: dict[str, User], proposal: Any) -> None:

@@ -43,7 +43,7 @@ def test_charts_render_with_their_data(app: Flask, page: Any, axe: Any) -> None:
 
 
 def test_tables_carry_the_figures_without_javascript(
-    app: Flask, browser: Any, live_server: Any, axe: Any
+    app: Flask, browser: Any, live_server: Any
 ) -> None:
     seed_world(app)
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
@@ -55,6 +55,6 @@ def test_tables_carry_the_figures_without_javascript(
         votes = page.locator("#table-votes tbody td").all_inner_texts()
         assert votes == ["3", "1"]
         assert page.locator("svg.main-svg").count() == 0
-        axe.check(page)
+        # axe needs JavaScript; it checked the same server-rendered markup above.
     finally:
         context.close()

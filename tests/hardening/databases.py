@@ -41,7 +41,8 @@ def fresh_database(tmp_path: Path, name: str) -> Iterator[str]:
     database = f"civic_hard_{name}_{secrets.token_hex(4)}"
     admin = _admin_engine()
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{database}"'))
+        # template0 takes no connections, so a concurrent CREATE DATABASE cannot block this.
+        conn.execute(text(f'CREATE DATABASE "{database}" TEMPLATE template0'))
     try:
         yield (
             make_url(_driver_url(POSTGRES_URL))

@@ -117,13 +117,13 @@ def test_erasure_wipes_personal_data_and_keeps_counts(
 def test_erasure_needs_the_password_and_the_confirmation(
     client: FlaskClient, login: Any, ann: User
 ) -> None:
-    login(client, ann)
+    login(client, ann)  # she chose Dutch
     wrong = erase(client, "not my password")
     assert wrong.status_code == 422
-    assert "Your password is not correct." in wrong.get_data(as_text=True)
+    assert "Uw wachtwoord klopt niet." in wrong.get_data(as_text=True)
     unticked = erase(client, PASSWORD, confirm=False)
     assert unticked.status_code == 422
-    assert "Tick the box to confirm" in unticked.get_data(as_text=True)
+    assert "Vink het vakje aan" in unticked.get_data(as_text=True)
     forged = client.post(
         "/account/privacy/erase", data={"erase-password": PASSWORD, "erase-confirm": "y"}
     )
@@ -182,3 +182,57 @@ def test_an_administrator_is_demoted_before_erasure(
     db.session.expire_all()
     assert db.session.get(User, admin.id).active
     assert audit_rows("account.erased") == []
+
+
+def test_erasure_leaves_open_tester_pools_only(
+    make_user: Factory, make_agency: Factory, ann: User
+) -> None:
+    from proposals import pilots
+    from proposals.inbox import create_proposal
+    from proposals.models import OriginType
+    from proposals.pilot_models import Pilot, PilotStatus, TesterVolunteer
+
+    agency = make_agency("Vervoer", slug="vervoer", service_areas="vervoer")
+    officer = make_user(Role.OFFICER, agency=agency)
+
+    def recruiting(origin: int) -> Pilot:
+        proposal = create_proposal(
+            OriginType.PANEL, origin, agency=agency, title="Night bus", summary="A bus.",
+            actor="test",
+        )  # fmt: skip
+        pilot = pilots.setup_pilot(officer, proposal, pilots.PilotData("Trial", "Line 12", 3, 5))
+        pilots.add_criterion(officer, pilot, "Testers feel safe", "70% met")
+        pilots.start_recruiting(officer, pilot)
+        pilots.volunteer(ann, pilot)
+        return pilot
+
+    open_pilot, closed_pilot = recruiting(1), recruiting(2)
+    closed_pilot.status = PilotStatus.RUNNING  # the draw is over: the pool is fixed
+    db.session.commit()
+    exported = services.export_data(ann)
+    assert len(exported["pilots"]["volunteered"]) == 2
+
+    counts = services.erase_account(ann, ann)
+    db.session.commit()
+    assert counts["pilot_pools_left"] == 1
+    left = db.session.scalars(select(TesterVolunteer.pilot_id)).all()
+    assert left == [closed_pilot.id] and open_pilot.id not in left
+
+
+def test_after_erasure_the_audit_log_holds_no_address_or_name(
+    client: FlaskClient, login: Any
+) -> None:
+    from civic.audit.models import AuditEntry
+    from tests.civic.account_support import confirm_via_outbox, signup
+    from tests.civic.account_support import log_in as web_log_in
+
+    assert signup(client, EMAIL, name=NAME).status_code == 200
+    confirm_via_outbox(client, EMAIL)
+    web_log_in(client, EMAIL)
+    user = db.session.scalar(select(User).where(User.email == EMAIL))
+    services.erase_account(user, user)
+    db.session.commit()
+    texts = [e.before + e.after + e.object_id for e in db.session.scalars(select(AuditEntry))]
+    assert not [t for t in texts if EMAIL in t or NAME in t]
+    # login events carry a keyed pseudonym of the address, never the address itself
+    assert not [t for t in texts if "127.0.0.1" in t]

@@ -45,14 +45,10 @@ def test_erase_and_register_again_cannot_vote_twice(
     assert second is not None and second.id != first.id
     refused = verify(fresh, clerk_code(clerk, "A1"))
     assert refused.status_code == 422
-    assert "This resident is already linked to another account." in refused.get_data(
-        as_text=True
-    )
+    assert "This resident is already linked to another account." in refused.get_data(as_text=True)
     db.session.expire_all()
     assert not db.session.get(User, second.id).is_verified
-    link = db.session.scalar(
-        select(ResidentLink).where(ResidentLink.person_id == person("A1").id)
-    )
+    link = db.session.scalar(select(ResidentLink).where(ResidentLink.person_id == person("A1").id))
     assert link is not None and link.user_id == first.id
 
     # The new account cannot vote; the tally still counts her one vote.
