@@ -17,8 +17,11 @@ from civic.extensions import db, login_manager
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def deny(actor: User | None, target: str, *, hide: bool = False) -> NoReturn:
-    """Audit-log a refused attempt in its own commit, then answer 403 (or 404 when `hide`)."""
+def record_denial(actor: User | None, target: str) -> None:
+    """Audit-log a refused attempt in its own commit (the caller's changes are rolled back).
+
+    Use it directly where a refusal must keep its own helpful message (e.g. "verify your
+    account first"); otherwise call `deny`, which also answers 403/404."""
     db.session.rollback()
     audit.record(
         actor if actor is not None and actor.is_authenticated else "anonymous",
@@ -29,6 +32,11 @@ def deny(actor: User | None, target: str, *, hide: bool = False) -> NoReturn:
         object_id=request.endpoint or request.path,
     )
     db.session.commit()
+
+
+def deny(actor: User | None, target: str, *, hide: bool = False) -> NoReturn:
+    """Audit-log a refused attempt in its own commit, then answer 403 (or 404 when `hide`)."""
+    record_denial(actor, target)
     raise (NotFound() if hide else NotAllowed())
 
 

@@ -19,8 +19,15 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 from civic import clock
 from civic.accounts.models import Role, User
 from civic.agencies.models import Agency
-from civic.authz import acting_user, deny, require_agency_member, require_login, require_role
-from civic.errors import CivicError
+from civic.authz import (
+    acting_user,
+    deny,
+    record_denial,
+    require_agency_member,
+    require_login,
+    require_role,
+)
+from civic.errors import CivicError, NotAllowed
 from civic.extensions import db
 from proposals import accountability, answers, inbox, progress
 from proposals.answers import KIND_LABELS, AnswerData
@@ -445,6 +452,10 @@ def rate(slug: str, proposal_id: int) -> Any:
     try:
         answers.rate(_user(), proposal, int(form.score.data), form.comment.data or "")
         db.session.commit()
+    except NotAllowed as error:
+        record_denial(_user(), f"proposal:{proposal.id}:rate")
+        _show_error(form, error)
+        return _render_public(proposal, form, error.status)
     except CivicError as error:
         db.session.rollback()
         _show_error(form, error)

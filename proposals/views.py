@@ -14,8 +14,8 @@ from wtforms.fields.choices import SelectChoice
 
 from civic import clock
 from civic.accounts.models import Role, User
-from civic.authz import acting_user, deny, require_login, require_role
-from civic.errors import CivicError
+from civic.authz import acting_user, deny, record_denial, require_login, require_role
+from civic.errors import CivicError, NotFound
 from civic.extensions import db
 from proposals import bp, ideas, rules, screening, similarity
 from proposals.forms import REASON_LABELS, IdeaForm, MergeForm, RejectForm, ReportForm
@@ -161,9 +161,19 @@ def new() -> Any:
     return redirect(url_for("proposals.detail", idea_id=idea.id), 303)
 
 
+def _visible_idea(idea_id: int, user: User | None) -> Idea:
+    """The idea when `user` may see it; a hidden or withdrawn one is refused (audited) as 404."""
+    idea = db.session.get(Idea, idea_id)
+    if idea is None:
+        raise NotFound()
+    if not ideas.can_see(idea, user):
+        deny(user, f"idea:{idea_id}", hide=True)
+    return idea
+
+
 def _own_idea(idea_id: int) -> Idea:
     user = _user()
-    idea = ideas.get_idea(idea_id, user)
+    idea = _visible_idea(idea_id, user)
     if idea.author_id != user.id:
         deny(user, f"idea:{idea_id}")
     return idea
@@ -194,13 +204,13 @@ def edit(idea_id: int) -> Any:
 def _act(idea_id: int, action: Any, done: Any, *, viewer_check: bool = True) -> Response:
     """Run one POST action on an idea, commit, and go back to its page with a message."""
     user = _user()
-    idea = ideas.get_idea(idea_id, user) if viewer_check else db.get_or_404(Idea, idea_id)
+    idea = _visible_idea(idea_id, user) if viewer_check else db.get_or_404(Idea, idea_id)
     try:
         action(user, idea)
         db.session.commit()
         flash(str(done), "success")
     except ideas.NotVerified:
-        db.session.rollback()
+        record_denial(user, f"idea:{idea_id}:verified-residents-only")
         raise
     except CivicError as error:
         db.session.rollback()
@@ -317,7 +327,7 @@ def _detail_context(idea: Idea, user: User | None) -> dict[str, Any]:
 def detail(idea_id: int) -> str:
     """The idea and its journey."""
     user = acting_user()
-    idea = ideas.get_idea(idea_id, user)
+    idea = _visible_idea(idea_id, user)
     return render_template("proposals/detail.html", **_detail_context(idea, user))
 
 
@@ -330,7 +340,8 @@ def vote(idea_id: int) -> Any:
     """A verified resident supports the idea."""
     user = _user()
     if not user.is_verified:
-        idea = ideas.get_idea(idea_id, user)
+        idea = _visible_idea(idea_id, user)
+        record_denial(user, f"idea:{idea_id}:verified-residents-only")
         context = _detail_context(idea, user)
         return render_template("proposals/detail.html", not_verified=True, **context), 403
     return _act(idea_id, lambda u, i: ideas.vote_for(i, u), _l("Thank you for your vote."))
@@ -364,7 +375,7 @@ def unfollow(idea_id: int) -> Response:
 def report(idea_id: int) -> Any:
     """Report abusive content."""
     user = _user()
-    idea = ideas.get_idea(idea_id, user)
+    idea = _visible_idea(idea_id, user)
     form = ReportForm()
     if form.validate_on_submit():
         try:

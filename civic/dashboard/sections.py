@@ -13,7 +13,6 @@ from typing import Any
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
 
 from civic.dashboard import charts, queries
 from civic.dashboard.cache import cached
@@ -50,7 +49,7 @@ class Section:
     title: str
     intro: str
     table: Table
-    figure: Markup | None
+    figure: str | None  # Plotly figure JSON
     points: int  # bars or markers the chart draws (the browser test counts them)
 
 

@@ -124,7 +124,9 @@ def _idea(story: Story, key: str) -> Idea:
 def _plan_ballot(story: Story, plan: Plan) -> None:
     opens = story.at(plan.screened, 11)
     closes = add_months(opens, 3)
-    story.step(opens, lambda: screening.accept_idea(story.state["moderator"], _idea(story, plan.key)))
+    story.step(
+        opens, lambda: screening.accept_idea(story.state["moderator"], _idea(story, plan.key))
+    )
     voters = voters_of(story, plan)
     story.state["voters"][plan.key] = voters
     last = min(closes - timedelta(days=2), story.now - timedelta(hours=6))

@@ -57,6 +57,11 @@ RATINGS = (
     ("avondbalie", 196, ((4, ""), (5, "Twee avonden is precies goed."))),
 )
 
+# (idea, days ago): the officer takes the proposal soon after the vote closed
+ASSIGNED = (
+    ("mantelzorgpas", 348), ("containers", 310), ("avondbalie", 290),
+    ("grofvuil", 272), ("wmo_wachttijd", 108), ("verhuismelding", 86),
+)  # fmt: skip
 NOTE = "Wacht op ICT: de koppeling met parkeren en afval is nog niet klaar."
 OFFICERS = {"burgerzaken": "officer@burgerzaken.demo", "afval": "officer@afval.demo",
             "zorg": "officer@zorg.demo"}  # fmt: skip
@@ -106,8 +111,7 @@ def _rate(story: Story, key: str, voter: User, score: int, comment: str) -> None
 
 def add_inbox(story: Story) -> None:
     """Put the agencies' work on the story (after the ideas' ballots closed)."""
-    for key, days in (("mantelzorgpas", 348), ("containers", 310), ("avondbalie", 290),
-                      ("grofvuil", 272), ("wmo_wachttijd", 108), ("verhuismelding", 86)):  # fmt: skip
+    for key, days in ASSIGNED:
         story.step(story.at(days, 9), lambda k=key: _assign(story, k))
     for key, days, kind, summary, text, why in ANSWERS:
         story.step(

@@ -5,7 +5,7 @@ recommendations voted by the members and the adopted ones sent to the agency's i
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import select
 
@@ -21,6 +21,7 @@ from panels.models import (
     InvitationStatus,
     LetterCode,
     Panel,
+    PanelMembership,
     PanelStatus,
     QuotaKind,
     Recommendation,
@@ -44,8 +45,8 @@ QUOTAS = (
     QuotaData("age_group", "65+", QuotaKind.COUNT, 2, 4),
 )
 STEPS = (
-    ("Verhuizing doorgeven bij de gemeente", "Online of aan de balie, uiterlijk 5 dagen na de verhuizing."),
-    ("Brief over het adresonderzoek", "Soms controleert de gemeente of u echt op het nieuwe adres woont."),
+    ("Verhuizing doorgeven bij de gemeente", "Online of aan de balie, binnen 5 dagen."),
+    ("Brief over het adresonderzoek", "Soms controleert de gemeente of u er echt woont."),
     ("Parkeervergunning overzetten", "Een nieuwe vergunning aanvragen voor de nieuwe straat."),
     ("Afvalpas voor het nieuwe adres", "De pas voor de containers werkt alleen op het oude adres."),
     ("School en kinderopvang regelen", "Inschrijven bij een school of opvang in de nieuwe wijk."),
@@ -172,7 +173,7 @@ def _prepare(story: Story) -> None:
     draws.publish_panel_draw(story.state["admin"], _panel(story))
 
 
-def _members(story: Story) -> list[tuple[User, object]]:
+def _members(story: Story) -> list[tuple[User, PanelMembership]]:
     """Each serving member with their verified account."""
     found = []
     for seat in draws.serving_members(_panel(story)):
@@ -302,7 +303,10 @@ def add_panel(story: Story) -> None:
     story.step(story.at(98, 6), jobs.close_replies)
     story.step(story.at(95, 10), lambda: _prepare(story))
     draw_seed = f"Lotto {clock.local(story.at(93, 20)).date().isoformat()}: 2 9 17 23 31 44"
-    story.step(story.at(92, 10), lambda: draws.seed_panel_draw(story.state["admin"], _panel(story), draw_seed))
+    story.step(
+        story.at(92, 10),
+        lambda: draws.seed_panel_draw(story.state["admin"], _panel(story), draw_seed),
+    )
     story.step(story.at(91, 10), lambda: _verify_members(story))
     story.step(story.at(86, 10), lambda: _meeting(story, story.at(80, 18, 30)))
     story.step(story.at(80, 21), lambda: _attend(story))

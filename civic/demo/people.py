@@ -8,9 +8,9 @@ from sqlalchemy import select
 from civic import audit, clock
 from civic.accounts.models import Role, User
 from civic.accounts.passwords import hash_password
-from civic.extensions import db
 from civic.demo.base import USERS
 from civic.errors import NotFound
+from civic.extensions import db
 from panels import verification
 from panels.models import RegisterPerson, ResidentLink
 
@@ -121,4 +121,3 @@ def residents() -> list[User]:
 def demo_resident() -> User:
     """The demo resident account of the accounts table."""
     return user_by_email(next(u.email for u in USERS if u.verified))
-

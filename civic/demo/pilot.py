@@ -62,7 +62,8 @@ def _testers(story: Story) -> list[User]:
     ids = db.session.scalars(
         select(Tester.user_id).where(Tester.pilot_id == _pilot(story).id).order_by(Tester.id)
     )
-    return [db.session.get(User, i) for i in ids if i is not None]
+    users = (db.session.get(User, i) for i in ids if i is not None)
+    return [u for u in users if u is not None]
 
 
 def _draw(story: Story, seed: str) -> None:
@@ -74,9 +75,7 @@ def _evaluate(story: Story, n: int) -> None:
     if n >= len(testers):
         return
     pilot = _pilot(story)
-    answers = {
-        c.id: (VERDICTS[(n + c.position) % len(VERDICTS)], "") for c in pilot.criteria
-    }
+    answers = {c.id: (VERDICTS[(n + c.position) % len(VERDICTS)], "") for c in pilot.criteria}
     pilots.answer_evaluation(testers[n], pilot, answers)
 
 
@@ -86,7 +85,9 @@ def _decide(story: Story) -> None:
         c.id: (True, "De testers en de parkeertellingen laten zien dat het doel is gehaald.")
         for c in pilot.criteria
     }
-    pilots.decide(_officer(story), pilot, "go", "De proef is geslaagd: invoeren in heel Rivierstad.", reasons)
+    pilots.decide(
+        _officer(story), pilot, "go", "De proef is geslaagd: invoeren in heel Rivierstad.", reasons
+    )
 
 
 def _feedback(story: Story, n: int) -> None:
@@ -103,8 +104,12 @@ def add_pilot(story: Story) -> None:
     for n, user in enumerate(volunteers):
         when = start + timedelta(hours=7 * n)
         story.step(when, lambda u=user: pilots.volunteer(u, _pilot(story)))
-    story.step(story.at(299, 10), lambda: pilots.prepare_tester_draw(_officer(story), _pilot(story)))
-    story.step(story.at(299, 11), lambda: pilots.publish_tester_draw(_officer(story), _pilot(story)))
+    story.step(
+        story.at(299, 10), lambda: pilots.prepare_tester_draw(_officer(story), _pilot(story))
+    )
+    story.step(
+        story.at(299, 11), lambda: pilots.publish_tester_draw(_officer(story), _pilot(story))
+    )
     lottery = clock.local(story.at(297, 20)).date().isoformat()
     seed = f"Eurojackpot {lottery}: 7 14 22 35 48 + 3 11"
     story.step(story.at(296, 10), lambda: _draw(story, seed))

@@ -31,7 +31,9 @@ def _count(model: Any, *where: Any) -> int:
 def lines() -> list[str]:
     """Counts per stage."""
     now = clock.now()
-    overdue = _count(Proposal, Proposal.status == ProposalStatus.OPEN, Proposal.response_due_at < now)
+    overdue = _count(
+        Proposal, Proposal.status == ProposalStatus.OPEN, Proposal.response_due_at < now
+    )
     members = _count(PanelMembership, PanelMembership.status == MembershipStatus.SERVING)
     return [
         f"ideas: {_grouped(Idea.status)}",
@@ -55,5 +57,8 @@ def accounts(users: Iterable[tuple[DemoUser, bool]]) -> list[str]:
         )
     bulk = f"{resident_email(1)} .. {resident_email(RESIDENTS)}"
     out.append(f"  resident  {bulk}  {RESIDENT_PASSWORD}  (verified voters)")
-    out.append(f"  resident  panellid01..12@rivierstad.demo  {RESIDENT_PASSWORD}  (panel members who had no account)")
+    out.append(
+        f"  resident  panellid01..12@rivierstad.demo  {RESIDENT_PASSWORD}"
+        "  (panel members who had no account yet)"
+    )
     return out

@@ -65,8 +65,7 @@ IDEAS = {
         "Meer hangplekken en sportveldjes voor tieners",
         "Voor jongeren van 12 tot 18 is er in Oost en Zuid bijna niets te doen. Ze hangen bij "
         "de supermarkt en krijgen dan klachten.",
-        "Maak in elke wijk een ontmoetingsplek met een sportveldje, ontworpen samen met "
-        "jongeren.",
+        "Maak in elke wijk een ontmoetingsplek met een sportveldje, ontworpen samen met jongeren.",
         "jeugd",
     ),
     "bladkorven": IdeaText(

@@ -126,9 +126,8 @@ Case = Rule | Policy
 SUBMITTED = {"idea_id": "submitted_idea_id"}  # the resident's idea waiting for screening
 WITHDRAWN = {"idea_id": "withdrawn_idea_id"}  # the resident's withdrawn idea
 HIDDEN_UNAUDITED: dict[str, Any] = {
-    "unaudited": frozenset({"verified", "member", "clerk", "officer_a", "officer_b"}),
-    "note": "FINDING: proposals.ideas.get_idea raises NotFound for an idea the viewer may not "
-    "see, without an access.denied row (views call it directly).",
+    "note": "A withdrawn or hidden idea is refused as 404, audited (proposals/views.py "
+    "_visible_idea).",
 }
 Entry = Case | list[Case] | Mapping[str, Case | list[Case]]
 
@@ -233,9 +232,7 @@ POLICY: dict[str, Entry] = {
     "proposals.withdraw": [AUTHOR, Rule(AUTHOR, params=SUBMITTED)],
     "proposals.vote": Rule(
         VERIFIED,
-        unaudited=frozenset({"resident", "moderator", "clerk", "officer_a", "officer_b", "admin"}),
-        note="FINDING: NotVerified answers 403 without an access.denied row "
-        "(proposals/views.py _act re-raises ideas.NotVerified instead of calling deny).",
+        note="Unverified accounts get the 'verify your account' page (403), audited.",
     ),
     "proposals.unvote": LOGGED_IN,
     "proposals.follow": LOGGED_IN,
@@ -262,12 +259,8 @@ POLICY: dict[str, Entry] = {
         VOTER,
         data={"score": "4"},
         effect="proposal.rated",
-        unaudited=frozenset(
-            {"resident", "member", "moderator", "clerk", "officer_a", "officer_b", "admin"}
-        ),
-        note="Only (still) voters may rate an idea's proposal; the author may not, although "
-        "DESIGN.md says authors may rate. FINDING: answers.rate's NotAllowed is answered 403 "
-        "without an access.denied row (proposals/inbox_views.py rate).",
+        note="Only (still) voters may rate an idea's proposal (issue 6: 'if they voted for "
+        "the idea or sit on the panel'); refusals are audited.",
     ),
     # --- public draws ---
     "draws.index": PUBLIC,

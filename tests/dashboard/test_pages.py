@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from html import unescape
 
 from flask.testing import FlaskClient
 
@@ -29,11 +30,9 @@ def _table(html: str, slug: str) -> list[list[str]]:
 
 
 def _figure(html: str, slug: str) -> dict:
-    match = re.search(
-        rf'<script type="application/json" id="chart-{slug}-data">(.*?)</script>', html, re.S
-    )
+    match = re.search(rf'id="chart-{slug}" data-chart data-figure="([^"]*)"', html)
     assert match, f"no chart {slug}"
-    return json.loads(match.group(1))
+    return json.loads(unescape(match.group(1)))
 
 
 def test_front_page_shows_funnel_votes_agencies(client: FlaskClient, world: World) -> None:

@@ -42,7 +42,8 @@ def fresh_database(tmp_path: Path, name: str) -> Iterator[str]:
     admin = _admin_engine()
     with admin.connect() as conn:
         # template0 takes no connections, so a concurrent CREATE DATABASE cannot block this.
-        conn.execute(text(f'CREATE DATABASE "{database}" TEMPLATE template0'))
+        statement = f"CREATE DATABASE \"{database}\" TEMPLATE template0 ENCODING 'UTF8'"
+        conn.execute(text(statement))
     try:
         yield (
             make_url(_driver_url(POSTGRES_URL))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 16:32:22.107830
+Create Date: 2026-11-25 16:36:46.433109
 
 """
 
