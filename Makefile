@@ -52,6 +52,9 @@ messages: dev-setup
 
 bench: dev-setup
 	$(BIN)/python benchmarks/sortition_vs_reference.py
+	$(BIN)/python benchmarks/register_import.py
+	$(BIN)/python benchmarks/votes.py
+	$(BIN)/python benchmarks/dashboard.py
 
 clean:
 	rm -rf $(VENV) node_modules instance .pytest_cache .mypy_cache .ruff_cache
