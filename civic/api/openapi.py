@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from civic.api.draw_records import PublicDrawStatus
 from civic.api.params import DEFAULT_LIMIT, MAX_ID, MAX_LIMIT, MAX_OFFSET, TEXT_MAX
+from civic.draws.models import DrawAlgorithm
 from proposals.answers import FINAL_KINDS
 from proposals.models import AnswerKind, OriginType, ProgressStatus, ProposalStatus
+from proposals.pilot_models import Outcome as PilotOutcome
+from proposals.pilot_models import PilotStatus
 from proposals.rules import PUBLIC_STATUSES, IdeaStatus, RejectReason
 from voting.rules import BallotStatus, Outcome
 
+COLLECTIONS = ("ideas", "ballots", "proposals", "panels", "agencies", "draws", "pilots")
 NO_CONTROL_CHARS = "^[^\\u0000-\\u001f\\u007f]*$"
 
 
@@ -212,8 +217,11 @@ def _schemas() -> dict[str, Any]:
                 "composition": {"type": "array", "items": _ref("FeatureComposition")},
                 "quotas": {"type": "array", "items": _ref("Quota")},
                 "invitation_waves": {"type": "array", "items": _ref("InvitationWave")},
+                "draws": {"type": "array", "items": _ref("DrawRef")},
             }
         ),
+        **_draw_schemas(),
+        **_pilot_schemas(),
         "Links": _object(
             {
                 "self": STR,
@@ -221,6 +229,105 @@ def _schemas() -> dict[str, Any]:
                 "prev": _nullable("string"),
                 "next": _nullable("string"),
             }
+        ),
+    }
+
+
+def _draw_schemas() -> dict[str, Any]:
+    status = {"type": "string", "enum": _values(PublicDrawStatus)}
+    pseudonyms = {"type": ["array", "null"], "items": STR}
+    link_names = ("self", "page", "record", "result", "features", "people")
+    return {
+        "DrawLinks": _object(
+            {n: STR for n in link_names},
+            "The API object, the public page and the files `python -m sortition verify` reads.",
+        ),
+        "DrawRef": _object({"id": INT, "status": status, "links": _ref("DrawLinks")}),
+        "DrawQuota": _object({"feature": STR, "value": STR, "min": INT, "max": INT}),
+        "Draw": _object(
+            {
+                "id": INT,
+                "purpose": {"type": "string", "description": "panel or pilot"},
+                "subject_id": {"type": "integer", "description": "The panel's or pilot's id."},
+                "k": {"type": "integer", "minimum": 1},
+                "n": {"type": "integer", "minimum": 1, "description": "Size of the pool."},
+                "algorithm": {"type": "string", "enum": _values(DrawAlgorithm)},
+                "version": STR,
+                "status": status,
+                "record_sha256": STR,
+                "pool_sha256": STR,
+                "quotas_sha256": _nullable("string"),
+                "lottery_sha256": _nullable("string"),
+                "lottery_m": _nullable("integer", minimum=1),
+                "quotas": {"type": "array", "items": _ref("DrawQuota")},
+                "seed": _nullable("string"),
+                "selected": {**pseudonyms, "description": "Pseudonyms, sorted."},
+                "reserve": {**pseudonyms, "description": "Pseudonyms, in reserve order."},
+                "published_at": MOMENT,
+                "drawn_at": _nullable("string", format="date-time"),
+                "links": _ref("DrawLinks"),
+            },
+            "A public draw by lot: the record (published before the seed existed), then the "
+            "seed and the selection. Seed, selected and reserve are null until drawn.",
+        ),
+    }
+
+
+def _pilot_schemas() -> dict[str, Any]:
+    verdicts = {"met": INT, "partly": INT, "not_met": INT, "total": INT}
+    return {
+        "Evaluation": _object(verdicts, "How many testers answered met, partly, not met."),
+        "Criterion": _object(
+            {
+                "id": INT,
+                "position": INT,
+                "statement": STR,
+                "target": STR,
+                "evaluation": {"oneOf": [_ref("Evaluation"), {"type": "null"}]},
+            },
+            "A success criterion, fixed before recruitment.",
+        ),
+        "DecisionReason": _object({"criterion_id": INT, "met": {"type": "boolean"}, "reason": STR}),
+        "Decision": _object(
+            {
+                "outcome": {"type": "string", "enum": _values(PilotOutcome)},
+                "summary": STR,
+                "decided_at": MOMENT,
+                "reasons": {"type": "array", "items": _ref("DecisionReason")},
+            }
+        ),
+        "Rollout": _object(
+            {
+                "planned_for": {"type": "string", "format": "date"},
+                "note": STR,
+                "planned_at": MOMENT,
+                "done_at": _nullable("string", format="date-time"),
+            }
+        ),
+        "Pilot": _object(
+            {
+                "id": INT,
+                "title": STR,
+                "description": STR,
+                "status": {"type": "string", "enum": _values(PilotStatus)},
+                "agency": _ref("AgencyRef"),
+                "proposal_id": INT,
+                "testers": {"type": "integer", "minimum": 1},
+                "duration_weeks": {"type": "integer", "minimum": 1},
+                "volunteers": {"type": "integer", "minimum": 0},
+                "testers_drawn": {"type": "integer", "minimum": 0},
+                "created_at": MOMENT,
+                "recruiting_at": _nullable("string", format="date-time"),
+                "starts_at": _nullable("string", format="date-time"),
+                "ends_at": _nullable("string", format="date-time"),
+                "evaluating_at": _nullable("string", format="date-time"),
+                "criteria": {"type": "array", "items": _ref("Criterion")},
+                "decision": {"oneOf": [_ref("Decision"), {"type": "null"}]},
+                "rollout": {"oneOf": [_ref("Rollout"), {"type": "null"}]},
+                "draw": {"oneOf": [_ref("DrawRef"), {"type": "null"}]},
+            },
+            "A pilot: testers as counts only, evaluation as verdict counts (no tester, no "
+            "feedback or comment). Criteria are empty while being written.",
         ),
     }
 
@@ -353,13 +460,7 @@ def _status(values: list[str]) -> dict[str, Any]:
 
 
 def _paths() -> dict[str, Any]:
-    index = _object(
-        {
-            "links": _object(
-                {n: STR for n in ("ideas", "ballots", "proposals", "panels", "agencies", "openapi")}
-            )
-        }
-    )
+    index = _object({"links": _object({n: STR for n in (*COLLECTIONS, "openapi")})})
     return {
         "/": {
             "get": {
@@ -407,6 +508,28 @@ def _paths() -> dict[str, Any]:
         "/panels/{id}": _single("panels", "Panel", "One panel."),
         "/agencies": _collection("agencies", "Agency", "Agencies with their figures.", []),
         "/agencies/{id}": _single("agencies", "Agency", "One agency with its figures."),
+        "/draws": _collection(
+            "draws",
+            "Draw",
+            "Published and drawn draws by lot, newest first.",
+            [
+                _status(_values(PublicDrawStatus)),
+                _text_param("purpose", "What the draw is for (panel, pilot)."),
+                _query(
+                    "subject_id",
+                    {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                    "Only draws of this panel or pilot (with purpose).",
+                ),
+            ],
+        ),
+        "/draws/{id}": _single("draws", "Draw", "One public draw by lot."),
+        "/pilots": _collection(
+            "pilots",
+            "Pilot",
+            "Pilots, newest first.",
+            [_status(_values(PilotStatus)), _param("agency")],
+        ),
+        "/pilots/{id}": _single("pilots", "Pilot", "One pilot."),
     }
 
 
@@ -418,10 +541,11 @@ def openapi_document() -> dict[str, Any]:
             "title": "Civic open data",
             "version": "1.0.0",
             "description": (
-                "Read-only public data of Civic: ideas, ballots, proposals, panels and "
-                "agencies. No personal data: no e-mail addresses, no register ids, names "
-                "only where people chose a public name. Every response carries an ETag and "
-                "Last-Modified; send them back to get 304 Not Modified."
+                "Read-only public data of Civic: ideas, ballots, proposals, panels, "
+                "agencies, draws by lot and pilots. No personal data: no e-mail addresses, "
+                "no register ids, names only where people chose a public name. Every "
+                "response carries an ETag and Last-Modified; send them back to get 304 Not "
+                "Modified."
             ),
             "license": {"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
         },
@@ -432,7 +556,7 @@ def openapi_document() -> dict[str, Any]:
                 **_schemas(),
                 **{
                     f"{n}Page": _page_schema(n)
-                    for n in ("Idea", "Ballot", "Proposal", "Panel", "Agency")
+                    for n in ("Idea", "Ballot", "Proposal", "Panel", "Agency", "Draw", "Pilot")
                 },
             },
             "parameters": _parameters(),

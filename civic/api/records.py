@@ -15,12 +15,15 @@ from sqlalchemy.orm import aliased
 from civic import clock
 from civic.accounts.models import User
 from civic.agencies.models import Agency
+from civic.api import draw_records
 from civic.api.params import Window
+from civic.api.values import agency_ref, count, when
 from civic.dashboard import queries
 from civic.dashboard.cache import cached
 from civic.dashboard.filters import Filters
 from civic.errors import NotFound
 from civic.extensions import db
+from panels.draws import PURPOSE as PANEL_PURPOSE
 from panels.models import Panel, PanelQuota, PanelStatus, Wave
 from proposals.models import (
     Idea,
@@ -33,20 +36,6 @@ from proposals.models import (
 from proposals.rules import PUBLIC_STATUSES, IdeaStatus
 from voting.models import Ballot, Vote
 from voting.rules import BallotStatus, Counts
-
-
-def when(moment: datetime | None) -> str | None:
-    """An aware UTC moment as RFC 3339 text."""
-    return moment.isoformat() if moment is not None else None
-
-
-def _count(query: Select[Any]) -> int:
-    return int(db.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
-
-
-def _agency_ref(agency_id: int, slug: str, name: str) -> dict[str, Any]:
-    return {"id": agency_id, "slug": slug, "name": name}
-
 
 # --- ideas ---------------------------------------------------------------------------------
 
@@ -78,7 +67,7 @@ def _idea(row: Any) -> dict[str, Any]:
         "proposed_change": change,
         "service_area": area,
         "status": IdeaStatus(status).value,
-        "agency": _agency_ref(agency_id, slug, agency_name),
+        "agency": agency_ref(agency_id, slug, agency_name),
         "author": public_name or None,
         "submitted_at": when(submitted),
         "screened_at": when(screened),
@@ -103,7 +92,7 @@ def ideas(
     rows = db.session.execute(
         query.order_by(Idea.submitted_at.desc(), Idea.id.desc()).limit(win.limit).offset(win.offset)
     ).all()
-    return [_idea(r) for r in rows], _count(query)
+    return [_idea(r) for r in rows], count(query)
 
 
 def idea(idea_id: int) -> dict[str, Any]:
@@ -174,7 +163,7 @@ def ballots(
         query.order_by(Ballot.id.desc()).limit(win.limit).offset(win.offset)
     ).all()
     counts = _counts([r[0] for r in rows])
-    return [_ballot(r, counts.get(r[0], Counts())) for r in rows], _count(query)
+    return [_ballot(r, counts.get(r[0], Counts())) for r in rows], count(query)
 
 
 def ballot(ballot_id: int) -> dict[str, Any]:
@@ -271,7 +260,7 @@ def _proposal(row: Any, now: datetime) -> dict[str, Any]:
         "id": proposal_id,
         "origin_type": origin_type.value,
         "origin_id": origin_id,
-        "agency": _agency_ref(agency_id, slug, agency_name),
+        "agency": agency_ref(agency_id, slug, agency_name),
         "title": title,
         "summary": summary,
         "created_at": when(created),
@@ -300,7 +289,7 @@ def proposals(
     rows = db.session.execute(
         query.order_by(Proposal.id.desc()).limit(win.limit).offset(win.offset)
     ).all()
-    return _proposals(list(rows), clock.now()), _count(query)
+    return _proposals(list(rows), clock.now()), count(query)
 
 
 def proposal(proposal_id: int) -> dict[str, Any]:
@@ -353,7 +342,7 @@ def agencies(win: Window) -> tuple[list[dict[str, Any]], int]:
     query = select(Agency)
     rows = list(db.session.scalars(query.order_by(Agency.name).limit(win.limit).offset(win.offset)))
     figures = _all_agency_figures([a.id for a in rows])
-    return [_agency(a, figures[a.id]) for a in rows], _count(query)
+    return [_agency(a, figures[a.id]) for a in rows], count(query)
 
 
 def agency(agency_id: int) -> dict[str, Any]:
@@ -420,14 +409,18 @@ def _waves(panel_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
 
 
 def _panel(
-    p: Panel, comp: queries.PanelComposition, quotas: list[Any], waves: list[Any]
+    p: Panel,
+    comp: queries.PanelComposition,
+    quotas: list[Any],
+    waves: list[Any],
+    draws: list[Any],
 ) -> dict[str, Any]:
     return {
         "id": p.id,
         "title": p.title,
         "description": p.description,
         "topic_kind": p.topic_kind.value,
-        "agency": _agency_ref(p.agency_id, p.agency.slug, p.agency.name),
+        "agency": agency_ref(p.agency_id, p.agency.slug, p.agency.name),
         "status": p.status.value,
         "size": p.size,
         "term_months": p.term_months,
@@ -453,6 +446,7 @@ def _panel(
         ],
         "quotas": quotas,
         "invitation_waves": waves,
+        "draws": draws,
     }
 
 
@@ -463,14 +457,15 @@ def _panel_query() -> Select[Any]:
 def _panels(found: list[Panel]) -> list[dict[str, Any]]:
     ids = [p.id for p in found]
     comps, quotas, waves = _compositions(ids), _quotas(ids), _waves(ids)
-    return [_panel(p, comps[p.id], quotas[p.id], waves[p.id]) for p in found]
+    draws = draw_records.public_draws(PANEL_PURPOSE, ids)
+    return [_panel(p, comps[p.id], quotas[p.id], waves[p.id], draws[p.id]) for p in found]
 
 
 def panels(win: Window) -> tuple[list[dict[str, Any]], int]:
     """Panels past their draft, with composition, quotas and draw records."""
     query = _panel_query()
     found = list(db.session.scalars(query.order_by(Panel.id).limit(win.limit).offset(win.offset)))
-    return _panels(found), _count(query)
+    return _panels(found), count(query)
 
 
 def panel(panel_id: int) -> dict[str, Any]:

@@ -6,11 +6,13 @@ from typing import Any
 
 from flask import Response, url_for
 
-from civic.api import bp, records
+from civic.api import bp, draw_records, pilot_records, records
+from civic.api.draw_records import PublicDrawStatus
 from civic.api.http import conditional_json
-from civic.api.openapi import openapi_document
-from civic.api.params import choice, object_id, page, text, window
+from civic.api.openapi import COLLECTIONS, openapi_document
+from civic.api.params import MAX_ID, choice, integer, object_id, page, text, window
 from proposals.models import ProposalStatus
+from proposals.pilot_models import PilotStatus
 from proposals.rules import IdeaStatus
 from voting.rules import BallotStatus
 
@@ -26,8 +28,7 @@ def index() -> Response:
     """Links to every collection and to the OpenAPI document."""
 
     def build() -> dict[str, Any]:
-        names = ("ideas", "ballots", "proposals", "panels", "agencies")
-        links = {n: url_for(f"api.{n}", _external=True) for n in names}
+        links = {n: url_for(f"api.{n}", _external=True) for n in COLLECTIONS}
         return {"links": {**links, "openapi": url_for("api.openapi", _external=True)}}
 
     return conditional_json(build)
@@ -117,3 +118,37 @@ def agencies() -> Response:
 def agency(agency_id: int) -> Response:
     """One agency with its figures."""
     return conditional_json(lambda: records.agency(object_id(agency_id)), clock_bound=True)
+
+
+@bp.get("/draws")
+def draws() -> Response:
+    """Published and drawn draws by lot, newest first."""
+    args = _args()
+    win = window(args)
+    filters = {
+        "status": choice(args, "status", PublicDrawStatus),
+        "purpose": text(args, "purpose"),
+        "subject_id": integer(args, "subject_id", 0, 1, MAX_ID) or None,
+    }
+    return conditional_json(lambda: page(*draw_records.draws(win, **filters), win, filters))
+
+
+@bp.get("/draws/<int:draw_id>")
+def draw(draw_id: int) -> Response:
+    """One public draw: the record's hashes, the seed and the selection."""
+    return conditional_json(lambda: draw_records.draw(object_id(draw_id)))
+
+
+@bp.get("/pilots")
+def pilots() -> Response:
+    """Pilots, newest first, with criteria, evaluation figures, decision and rollout."""
+    args = _args()
+    win = window(args)
+    filters = {"status": choice(args, "status", PilotStatus), "agency": text(args, "agency")}
+    return conditional_json(lambda: page(*pilot_records.pilots(win, **filters), win, filters))
+
+
+@bp.get("/pilots/<int:pilot_id>")
+def pilot(pilot_id: int) -> Response:
+    """One pilot."""
+    return conditional_json(lambda: pilot_records.pilot(object_id(pilot_id)))

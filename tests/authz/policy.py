@@ -308,6 +308,10 @@ POLICY: dict[str, Entry] = {
     "api.proposal": PUBLIC,
     "api.panels": PUBLIC,
     "api.panel": PUBLIC,
+    "api.draws": PUBLIC,
+    "api.draw": PUBLIC,
+    "api.pilots": PUBLIC,
+    "api.pilot": PUBLIC,
     "api.agencies": PUBLIC,
     "api.agency": PUBLIC,
 }
