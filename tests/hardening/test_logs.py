@@ -49,6 +49,10 @@ class Lines(logging.Handler):
 @pytest.fixture()
 def lines(app: Flask) -> Iterator[Lines]:
     handler = Lines()
+    # Alembic's fileConfig (the migration tests) disables every logger that existed then.
+    for logger in logging.Logger.manager.loggerDict.values():
+        if isinstance(logger, logging.Logger):
+            logger.disabled = False
     root = logging.getLogger()
     level = root.level
     root.addHandler(handler)
