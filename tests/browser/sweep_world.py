@@ -9,7 +9,7 @@ Logged-in personas log in through the real login form with PASSWORD.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -92,7 +92,12 @@ def _more_ideas(params: dict[str, Any]) -> dict[str, int]:
     for reporter in ("verified@example.org", "voter1@example.org", "voter2@example.org"):
         ideas.report_idea(_user(reporter), hidden, "Offensive")
     db.session.commit()
-    return {"expired": expired.id, "rejected": rejected.id, "merged": merged.id, "hidden": hidden.id}
+    return {
+        "expired": expired.id,
+        "rejected": rejected.id,
+        "merged": merged.id,
+        "hidden": hidden.id,
+    }
 
 
 def _progress(params: dict[str, Any]) -> None:
@@ -130,8 +135,3 @@ def build_sweep_world(app: Flask) -> SweepWorld:
         "token": [alt["unsubscribe_token"]],
     }
     return SweepWorld(params=params, variants=variants, reply_code=reply_code)
-
-
-def today() -> date:
-    """The world's date on screen."""
-    return clock.local(NOW).date()
