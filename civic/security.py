@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
+from flask_babel import lazy_gettext as _l
+
+from civic.errors import InvalidInput
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -23,9 +26,24 @@ def _headers(response: Response) -> Response:
     return response
 
 
+NUL_MESSAGE = _l(
+    "The field %(field)s contains an invisible NUL character. Remove it and try again."
+)
+
+
+def _refuse_nul_bytes() -> None:
+    """No text with NUL reaches the database (PostgreSQL cannot store it; nobody types it)."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
+    for name, values in request.form.lists():
+        if any("\x00" in value for value in values):
+            raise InvalidInput(NUL_MESSAGE % {"field": name}, field=name)
+
+
 def init_app(app: Flask) -> None:
-    """Install the headers; HSTS only where cookies are secure (production over HTTPS)."""
+    """Install the headers and the input guard; HSTS only where cookies are secure."""
     app.after_request(_headers)
+    app.before_request(_refuse_nul_bytes)
     if app.config.get("SESSION_COOKIE_SECURE"):
 
         @app.after_request

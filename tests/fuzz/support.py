@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from flask import Flask, url_for
 from flask_wtf import FlaskForm
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 from wtforms.fields.core import UnboundField
 
 import civic.models  # noqa: F401  (all tables)
@@ -46,7 +46,7 @@ HTML_PAYLOADS = (
 RAW_MARKERS = ("<script>alert", "<img src=x onerror", "<svg onload")
 SQLISH = ("' OR '1'='1", "'; DROP TABLE users; --", '" OR ""="', "\\'", "%_%", "--")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-FORMULAS = ("=1+1", "+1+1", "-1+1", "@SUM(A1)", "=HYPERLINK(\"http://x\",\"y\")", "\t=1", "\r=1")
+FORMULAS = ("=1+1", "+1+1", "-1+1", "@SUM(A1)", '=HYPERLINK("http://x","y")', "\t=1", "\r=1")
 ASTRAL = "😀👍🏽🇳🇱𝔘𐍈\U0010fffd"
 
 
@@ -72,9 +72,7 @@ def hostile_text() -> st.SearchStrategy[str]:
         st.just(""),
         st.just("   "),
         st.just("\x00"),
-        st.text(
-            st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=0, max_size=60
-        ),
+        st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=0, max_size=60),
     )
 
 
@@ -91,8 +89,9 @@ PREFERENCE = (
     "resident",
     "admin",
 )
-# Tables whose rows a refused submission may legitimately add or change.
-VOLATILE_TABLES = frozenset({"user_session", "login_attempt"})
+# Tables a refused submission may legitimately write: failed code attempts are counted (and
+# throttled) on purpose.
+VOLATILE_TABLES = frozenset({"letter_code_attempt", "login_attempt"})
 
 
 POLICY_PUBLIC = PUBLIC
@@ -294,12 +293,10 @@ class FuzzWorld:
 
     def counts(self) -> dict[str, int]:
         """Rows per table (the audit head's sequence stands for the audit log)."""
+        tables = [t for t in db.metadata.sorted_tables if t.name not in VOLATILE_TABLES]
+        query = union_all(*(select(literal(t.name), func.count()).select_from(t) for t in tables))
         with self.app.app_context():
-            found = {
-                table.name: int(db.session.scalar(select(func.count()).select_from(table)) or 0)
-                for table in db.metadata.sorted_tables
-                if table.name not in VOLATILE_TABLES
-            }
+            found = {name: int(n) for name, n in db.session.execute(query)}
             db.session.remove()
         return found
 
@@ -327,9 +324,7 @@ class FuzzWorld:
 
 
 def _get_routes(app: Flask) -> list[tuple[str, list[Rule]]]:
-    endpoints = sorted(
-        {r.endpoint for r in app.url_map.iter_rules() if "GET" in (r.methods or ())}
-    )
+    endpoints = sorted({r.endpoint for r in app.url_map.iter_rules() if "GET" in (r.methods or ())})
     skipped = {"static", "proposals.static", "dashboard.plotly_js"}
     return [(e, rules_for(e, "GET")) for e in endpoints if e in POLICY and e not in skipped]
 
@@ -354,29 +349,62 @@ _FIELD_KINDS = {
 }
 
 
-def declared_form(app: Flask, endpoint: str, action: str) -> Form | None:
-    """The fields of the WTForms class the view builds (for forms the world does not show)."""
+def _view_sources(app: Flask, endpoint: str) -> tuple[str, dict[str, Any]]:
+    """The view's source and that of the module functions it calls (one level deep)."""
     view = inspect.unwrap(app.view_functions[endpoint])
-    names = re.findall(r"\b([A-Z]\w*Form)\(", inspect.getsource(view))
-    classes = [view.__globals__.get(n) for n in names]
+    source = inspect.getsource(view)
+    called = {view.__globals__.get(n) for n in re.findall(r"\b(_?\w+)\(", source)}
+    helpers = [f for f in called if inspect.isfunction(f) and f.__module__ == view.__module__]
+    return source + "".join(inspect.getsource(f) for f in helpers), view.__globals__
+
+
+def declared_form(app: Flask, endpoint: str, action: str) -> Form | None:
+    """The fields the view reads (for forms the world does not show in its state): those of
+    the WTForms class it builds, or the names it reads from `request.form`."""
+    source, names_in_scope = _view_sources(app, endpoint)
+    classes = [names_in_scope.get(n) for n in re.findall(r"\b([A-Z]\w*Form)\(", source)]
     classes = [c for c in classes if isinstance(c, type) and issubclass(c, FlaskForm)]
-    if not classes:
-        return None
     form = Form(action)
-    declared = [(n, getattr(classes[0], n)) for n in dir(classes[0])]
-    unbound_fields = [(n, f) for n, f in declared if isinstance(f, UnboundField)]
-    for name, unbound in sorted(unbound_fields, key=lambda pair: pair[1].creation_counter):
-        kind = _FIELD_KINDS.get(unbound.field_class.__name__, "text")
-        choices = [str(c[0]) for c in unbound.kwargs.get("choices") or () if isinstance(c, tuple)]
-        form.fields[name] = FormField(name, kind, choices[0] if choices else "", choices)
-        form.multipart = form.multipart or kind == "file"
-    return form
+    if classes:
+        declared = [(n, getattr(classes[0], n)) for n in dir(classes[0])]
+        unbound_fields = [(n, f) for n, f in declared if isinstance(f, UnboundField)]
+        for name, unbound in sorted(unbound_fields, key=lambda pair: pair[1].creation_counter):
+            kind = _FIELD_KINDS.get(unbound.field_class.__name__, "text")
+            choices = [str(c[0]) for c in unbound.kwargs.get("choices") or () if _pair(c)]
+            form.fields[name] = FormField(name, kind, choices[0] if choices else "", choices)
+            form.multipart = form.multipart or kind == "file"
+    for name in re.findall(r"request\.form\.get\(\s*\"(\w+)\"", source):
+        form.fields.setdefault(name, FormField(name, "text"))
+    return form if form.fields else None
+
+
+def _pair(choice: Any) -> bool:
+    return isinstance(choice, tuple) and len(choice) == 2
+
+
+# Values that pass the forms' own checks, by field name.
+NAMED_VALUES = {
+    "slug": "fuzz-agency",
+    "name": "Afdeling Fuzz",
+    "target": "3",
+    "seed": "12345",
+    "register_id": "R1",
+    "percent": "50",
+    "score": "4",
+    "outcome": "go",
+    "planned_for": "2026-07-01",
+    "testers": "20",
+    "duration_weeks": "5",
+}
+PLAIN_TEXT = "Plain words that are long enough for every form to accept them."
 
 
 def valid_value(entry: FormField) -> str:
     """A plausible valid value for a field the page left empty."""
-    if entry.value or entry.kind in ("hidden", "checkbox"):
-        return entry.value
+    if entry.value.strip() or entry.kind in ("hidden", "checkbox"):
+        return entry.value.strip()
+    if entry.name in NAMED_VALUES:
+        return NAMED_VALUES[entry.name]
     samples = {
         "number": "3",
         "email": "someone@example.org",
@@ -387,8 +415,25 @@ def valid_value(entry: FormField) -> str:
         "url": "https://example.org/",
         "tel": "0201234567",
     }
-    return samples.get(entry.kind, "An ordinary answer")
+    return samples.get(entry.kind, PLAIN_TEXT)
 
 
 def raw_markers_in(body: str) -> list[str]:
     return [m for m in RAW_MARKERS if m in body]
+
+
+class LiveWorld(FuzzWorld):
+    """The same world built once on the configured database of `app` (PostgreSQL in CI):
+    no resets, so it serves one pass of requests whose effects do not matter."""
+
+    def __init__(self, app: Flask) -> None:  # noqa: D107  (no call to super: no template)
+        self.app = app
+        app.config.update(world_module.CONFIG)
+        app.test_client_class = IsolatedClient
+        self.world = world_module.build_world(app)
+        clock.freeze(world_module.NOW)
+        self.csrf = {p.name: self._csrf_of(p) for p in PERSONAS}
+        self._forms = {}
+
+    def reset(self) -> None:
+        clock.freeze(world_module.NOW)

@@ -19,11 +19,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from civic import clock
+from civic.extensions import db
 from tests.authz.policy import POLICY, Rule, rules_for
+from tests.conftest import ON_POSTGRES
 from tests.fuzz import support
 from tests.fuzz.support import Form, FuzzWorld, declared_form, hostile_text, raw_markers_in
+from tests.support import csrf_token
 
-EXAMPLES = 6
+EXAMPLES = 4
 OK_STATUSES = {200, 302, 303, 400, 409, 413, 422}
 # Pages that show text stored by forms: after a successful hostile post they must escape it.
 DISPLAY_PAGES = (
@@ -39,6 +42,8 @@ GENERIC_MESSAGES = (
     "Something went wrong",
     "Please check what you entered.",
 )
+# Refusals that write on purpose: a failed login is audited (and counts towards throttling).
+REFUSAL_WRITES = {"accounts.login": {"audit_entry", "audit_head"}}
 # Findings the lead has been told about: (endpoint, what) -> note. The test fails once fixed.
 KNOWN: dict[tuple[str, str], str] = {}
 
@@ -115,7 +120,8 @@ def _problems(fuzz: FuzzWorld, target: Target, response: Any, fields: list[str])
         problems.append(f"answered {status} (plain submission: {target.baseline})")
     if status in (400, 422) and _generic(body) and not _names_field(body, target, fields):
         problems.append(f"{status} page names no field and gives a generic message")
-    if status >= 400 and fuzz.counts() != fuzz.baseline:
+    changed = set(_diff(fuzz)) - REFUSAL_WRITES.get(target.endpoint, set())
+    if status >= 400 and changed:
         problems.append(f"refused with {status} but rows changed: {_diff(fuzz)}")
     if raw_markers_in(body):
         problems.append(f"answer echoes markup unescaped: {raw_markers_in(body)}")
@@ -125,8 +131,10 @@ def _problems(fuzz: FuzzWorld, target: Target, response: Any, fields: list[str])
 
 
 def _generic(body: str) -> bool:
-    return "error-summary" not in body and "error-message" not in body and (
-        any(f"<h1>{m}" in body for m in GENERIC_MESSAGES)
+    return (
+        "error-summary" not in body
+        and "error-message" not in body
+        and (any(f"<h1>{m}" in body for m in GENERIC_MESSAGES))
     )
 
 
@@ -194,10 +202,12 @@ def test_form_refuses_invalid_utf8_cleanly(fuzz: FuzzWorld, endpoint: str, index
     bad = b"\xff\xfe\xc3(\xed\xa0\x80 caf\xe9 \x00"
     fields = {n: bad for n in target.fuzzable()}
     fields[target.csrf_field or "csrf_token"] = token.encode()
-    encoded = "&".join(f"{quote_from_bytes(k.encode())}={quote_from_bytes(v)}" for k, v in fields.items())
+    encoded = "&".join(
+        f"{quote_from_bytes(k.encode())}={quote_from_bytes(v)}" for k, v in fields.items()
+    )
     boundary = "fuzzboundary"
     parts = b"".join(
-        b"--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n"
+        b'--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n'
         % (boundary.encode(), k.encode(), v)
         for k, v in fields.items()
     )
@@ -209,3 +219,98 @@ def test_form_refuses_invalid_utf8_cleanly(fuzz: FuzzWorld, endpoint: str, index
         fuzz.reset()
         response = fuzz.client(target.who).post(target.url, data=body, content_type=kind)
         _check(fuzz, target, _problems(fuzz, target, response, []), "bytes")
+
+
+# --- NUL bytes on the configured database (PostgreSQL refuses them in text columns) -------
+
+NUL_FORMS: dict[str, tuple[str | None, str, dict[str, str]]] = {
+    "signup": (
+        None,
+        "/account/signup",
+        {"email": "nul@example.org", "password": "correct horse battery", "display_name": "A\0"},
+    ),
+    "login": (None, "/account/login", {"email": "a\0@example.org", "password": "x\0y"}),
+    "reset": (None, "/account/reset", {"email": "a\0@example.org"}),
+    "reply code": (None, "/reply", {"code": "AB\0CD"}),
+    "profile": ("resident", "/account/", {"display_name": "An\0na", "locale": "en"}),
+    "new idea": (
+        "resident",
+        "/ideas/new",
+        {
+            "title": "Bins\0 here",
+            "problem": "A problem\0 here",
+            "proposed_change": "Change\0 it",
+            "service_area": "afval",
+            "agency_id": "1",
+            "checked": "1",
+        },
+    ),
+    "verify code": ("resident", "/panels/verify", {"code": "AB\0CD"}),
+}
+# Forms that fail with a 500 on PostgreSQL (findings told to the lead): name -> where.
+# Nothing refuses NUL in form text before it reaches the database; SQLite stores it.
+NUL_KNOWN: dict[str, str] = {}  # fixed: civic/security.py refuses NUL in form text
+
+
+@pytest.mark.parametrize("name", sorted(NUL_FORMS))
+def test_nul_bytes_never_reach_the_database(
+    client: Any, make_user: Any, make_agency: Any, login: Any, name: str
+) -> None:
+    """Runs on the configured database: PostgreSQL text columns cannot hold NUL, so a form
+    must refuse (or strip) it instead of failing with a database error."""
+    role, url, fields = NUL_FORMS[name]
+    make_agency()
+    if role:
+        login(client, make_user(verified=True))
+    token = csrf_token(client, url)
+    try:
+        status = client.post(url, data={"csrf_token": token, **fields}).status_code
+    except Exception as error:  # noqa: BLE001  (the testing app propagates a 500's cause)
+        status = 500
+        cause = f"{type(error).__name__}: {error}".splitlines()[0]
+    else:
+        cause = ""
+    if name in NUL_KNOWN and ON_POSTGRES:
+        assert status >= 500, f"fixed: drop {name!r} from NUL_KNOWN"
+        return
+    assert status < 500, f"POST {url} with a NUL byte: {status} {cause}"
+
+
+# Routes that answer NUL bytes in their fields with a 500 on PostgreSQL: endpoint -> the
+# text fields that carried NUL. Findings told to the lead; one fix covers all (refuse
+# control characters in form text with a field message).
+NUL_ROUTES_KNOWN: dict[str, str] = {}  # fixed: civic/security.py refuses NUL
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite stores NUL; the hostile-text test covers it")
+def test_nul_bytes_in_every_form_on_postgres(app: Any) -> None:
+    """Every POST route once, NUL bytes in every field, on the world built in PostgreSQL."""
+    live = support.LiveWorld(app)
+    failing: dict[str, str] = {}
+    for endpoint, index in CASES:
+        rule = rules_for(endpoint, "POST")[index]
+        who = support.poster(rule)
+        assert who is not None
+        url = live.url(endpoint, rule)
+        form = live.forms(who).get(url) or declared_form(app, endpoint, url) or Form(url)
+        data = {n: support.valid_value(f) for n, f in form.fields.items()}
+        for name, entry in form.fields.items():
+            if entry.kind not in ("hidden", "checkbox", "radio", "select", "file"):
+                data[name] = f"nul\0{data[name]}"
+        data.pop("file", None)
+        token_field = next((n for n in form.fields if n.endswith("csrf_token")), "csrf_token")
+        data[token_field] = live.csrf[who.name][1]
+        try:
+            status = live.client(who).post(url, data=data).status_code
+        except Exception as error:  # noqa: BLE001  (the testing app propagates a 500's cause)
+            status, cause = 500, f"{type(error).__name__}"
+        else:
+            cause = ""
+        if status >= 500:
+            failing[endpoint] = f"{url} as {who.name}: {status} {cause}"
+        db.session.rollback()
+    unexpected = {e: w for e, w in failing.items() if e not in NUL_ROUTES_KNOWN}
+    fixed = set(NUL_ROUTES_KNOWN) - set(failing)
+    assert not unexpected, "NUL bytes give a 500:\n" + "\n".join(unexpected.values())
+    assert not fixed, f"fixed: drop {sorted(fixed)} from NUL_ROUTES_KNOWN"
