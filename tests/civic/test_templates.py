@@ -9,8 +9,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = sorted(
-    p for pattern in ("civic/templates/**/*.html", "*/templates/**/*.html")
-    for p in ROOT.glob(pattern) if ".venv" not in p.parts
+    p
+    for pattern in ("civic/templates/**/*.html", "*/templates/**/*.html")
+    for p in ROOT.glob(pattern)
+    if ".venv" not in p.parts
 )
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
 INLINE_STYLE = re.compile(r"\sstyle\s*=", re.I)
