@@ -24,10 +24,31 @@ class CsvError(InvalidInput):
         super().__init__(f"{path}, line {line}, column {column}: {message}")
 
 
+# Spreadsheets run cells that start with these as formulas (CSV injection). Writers that
+# publish pool and quota files prefix such a cell with an apostrophe; reading drops it
+# again, so the values (and the pool hash) are the same as before the escape.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+_ESCAPED = (*FORMULA_STARTS, "'")
+
+
+def escape_cell(value: str) -> str:
+    """The cell as written to a CSV file meant for people with spreadsheets. A value that
+    starts with an apostrophe gets one more, so `unescape_cell` restores every value."""
+    return "'" + value if value.startswith(_ESCAPED) else value
+
+
+def unescape_cell(value: str) -> str:
+    """Undo `escape_cell` (a file written by another tool is read as it is, unless a cell
+    starts with an apostrophe followed by a formula character or a second apostrophe)."""
+    return value[1:] if value.startswith("'") and value[1:].startswith(_ESCAPED) else value
+
+
 def _rows(path: Path) -> tuple[list[str], list[list[str]]]:
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
-            rows = [[cell.strip() for cell in row] for row in csv.reader(handle)]
+            rows = [[unescape_cell(cell.strip()) for cell in row] for row in csv.reader(handle)]
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise CsvError(path, 1, 1, f"cannot be read: {error}") from error
     if not rows:

@@ -24,6 +24,7 @@ from civic import audit, clock
 from civic.draws.models import Draw, DrawAlgorithm, DrawStatus
 from civic.errors import Conflict, InvalidInput, NotFound
 from civic.extensions import db
+from sortition.csvfiles import escape_cell
 
 SAMPLE_FORMAT = "civic-sample/1"
 SEED_MAX = 200
@@ -264,7 +265,7 @@ def features_csv(draw: Draw) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["feature", "value", "min", "max"])
     for q in draw.quotas:
-        writer.writerow([q["feature"], q["value"], q["min"], q["max"]])
+        writer.writerow([escape_cell(q["feature"]), escape_cell(q["value"]), q["min"], q["max"]])
     return out.getvalue()
 
 
@@ -279,10 +280,11 @@ def people_csv(draw: Draw) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     house = draw.household_column
-    writer.writerow(["id", *features, *(["household"] if house else [])])
+    writer.writerow([escape_cell(h) for h in ["id", *features, *(["household"] if house else [])]])
     for person in draw.pool:
         row = [person["id"], *(person["features"].get(f, "") for f in features)]
-        writer.writerow([*row, *([person.get("household") or ""] if house else [])])
+        row += [person.get("household") or ""] if house else []
+        writer.writerow([escape_cell(str(cell)) for cell in row])
     return out.getvalue()
 
 
