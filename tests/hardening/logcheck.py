@@ -38,10 +38,22 @@ class Finding:
 
 
 def note(kind: str, value: str) -> None:
-    """Remember a personal value that must not appear in any log."""
-    if value and value.strip():
+    """Remember a personal value that must not appear in any log.
+
+    Values that identify nobody would only match log punctuation or timestamps: fuzzed
+    "register ids" such as "--" or "00". So a register id counts when it has a letter and a
+    digit (as every real and test register id does); other values need two characters and
+    a letter or digit."""
+    value = (value or "").strip()
+    has_letter = any(ch.isalpha() for ch in value)
+    has_digit = any(ch.isdigit() for ch in value)
+    if kind == "register id":
+        meaningful = has_letter and has_digit
+    else:
+        meaningful = len(value) >= 2 and (has_letter or has_digit)
+    if meaningful:
         with _lock:
-            _seen[kind].add(value.strip())
+            _seen[kind].add(value)
 
 
 def noted() -> dict[str, set[str]]:
