@@ -41,14 +41,14 @@ def note(kind: str, value: str) -> None:
     """Remember a personal value that must not appear in any log.
 
     Values that identify nobody would only match log punctuation or timestamps: fuzzed
-    "register ids" such as "--" or "00". So a register id counts when it has a letter and a
-    digit (as every real and test register id does); other values need two characters and
-    a letter or digit."""
+    "register ids" such as "--" or "00". So a register id counts when it has a digit and
+    either a letter ("RIV-0042-Q") or at least six characters (a 9-digit BSN); other values
+    need two characters and a letter or digit."""
     value = (value or "").strip()
     has_letter = any(ch.isalpha() for ch in value)
     has_digit = any(ch.isdigit() for ch in value)
     if kind == "register id":
-        meaningful = has_letter and has_digit
+        meaningful = has_digit and (has_letter or len(value) >= 6)
     else:
         meaningful = len(value) >= 2 and (has_letter or has_digit)
     if meaningful:
